@@ -1,0 +1,107 @@
+// `npm run cluster`: a local 3-node Raft3D cluster on 127.0.0.1. node1
+// bootstraps, node2 and node3 join it; data lives under ./data/. Running it
+// again resumes the same cluster (the flags are ignored by nodes with state).
+// Ctrl-C stops all three gracefully.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, createWriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dataRoot = resolve(process.env['RAFT3D_DATA_ROOT'] ?? join(root, 'data'));
+const main = join(root, 'dist', 'main.js');
+
+interface NodeSpec {
+  readonly id: string;
+  readonly http: string;
+  readonly raft: string;
+  readonly extra: readonly string[];
+}
+
+const nodes: NodeSpec[] = [1, 2, 3].map((i) => ({
+  id: `node${i}`,
+  http: `127.0.0.1:${8000 + i}`,
+  raft: `127.0.0.1:${9000 + i}`,
+  extra: i === 1 ? ['-bootstrap'] : ['-join=127.0.0.1:8001'],
+}));
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function start(spec: NodeSpec): void {
+  const dataDir = join(dataRoot, spec.id);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = createWriteStream(join(dataRoot, `${spec.id}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [main, `-id=${spec.id}`, `-http=${spec.http}`, `-raft=${spec.raft}`, `-data=${dataDir}`, ...spec.extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(spec.id, child);
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.pipe(logFile, { end: false });
+    createInterface({ input: stream }).on('line', (line) => printInteresting(spec.id, line));
+  }
+  child.on('exit', (code, signal) => {
+    children.delete(spec.id);
+    if (!stopping) process.stdout.write(`[${spec.id}] exited (${signal ?? code}); see ${join(dataRoot, `${spec.id}.log`)}\n`);
+    if (stopping && children.size === 0) process.exit(0);
+  });
+}
+
+/** Shows the log lines a person running the cluster cares about; everything goes to data/<node>.log. */
+function printInteresting(id: string, line: string): void {
+  try {
+    const rec = JSON.parse(line) as { level?: number; msg?: string };
+    if ((rec.level ?? 30) >= 40 || /leader|elected|joined|bootstrapped|resumed|membership|snapshot|shutting|stopped/.test(rec.msg ?? '')) {
+      process.stdout.write(`[${id}] ${rec.msg ?? line}\n`);
+    }
+  } catch {
+    process.stdout.write(`[${id}] ${line}\n`);
+  }
+}
+
+interface Status {
+  leader_id: string | null;
+  members: { id: string; role: string }[];
+}
+
+async function waitForCluster(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(`http://${nodes[0]!.http}/cluster/status`, { signal: AbortSignal.timeout(1000) });
+      const st = (await res.json()) as Status;
+      const voters = st.members.filter((m) => m.role === 'voter').length;
+      if (st.leader_id && voters === nodes.length) {
+        const leader = nodes.find((n) => n.id === st.leader_id);
+        process.stdout.write('\nRaft3D cluster is up:\n');
+        for (const n of nodes) process.stdout.write(`  ${n.id}  http://${n.http}${n.id === st.leader_id ? '   (leader)' : ''}\n`);
+        process.stdout.write(`\nTry: curl -s -X POST http://${leader?.http ?? nodes[0]!.http}/api/v1/printers -H 'content-type: application/json' -d '{"company":"Creality","model":"Ender 3"}'\n`);
+        process.stdout.write('Data in ' + dataRoot + '. Ctrl-C stops all three nodes.\n\n');
+        return;
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!stopping) process.stdout.write('The cluster did not form within 60 s; see the logs in ' + dataRoot + '\n');
+}
+
+function stopAll(): void {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write('\nStopping the cluster...\n');
+  if (children.size === 0) process.exit(0);
+  for (const child of children.values()) child.kill('SIGTERM');
+  setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+    process.exit(0);
+  }, 10_000).unref();
+}
+
+process.on('SIGINT', stopAll);
+process.on('SIGTERM', stopAll);
+mkdirSync(dataRoot, { recursive: true });
+for (const spec of nodes) start(spec);
+void waitForCluster();
