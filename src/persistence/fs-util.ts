@@ -32,6 +32,13 @@ export async function readAt(handle: FileHandle, position: number, length: numbe
   return buf.subarray(0, done);
 }
 
+// Duck-typed on purpose: errors thrown by node core may come from another realm
+// (vm contexts, test runners), where `instanceof Error` is false.
 export function isErrno(err: unknown, code: string): boolean {
-  return err instanceof Error && 'code' in err && err.code === code;
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === code;
+}
+
+export function errorMessage(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') return err.message;
+  return String(err);
 }

@@ -3,6 +3,7 @@
 import { pack, unpack } from 'msgpackr';
 import type { HardState, SnapshotMeta } from '../consensus/core/types.js';
 import { crc32Of } from './crc.js';
+import { errorMessage } from './fs-util.js';
 import { describeKey, hex32 } from './entry-codec.js';
 import { plainSnapshotMeta, toNodeIdentity, toSnapshotMeta } from './shape.js';
 import { CorruptionError, type NodeIdentity } from './types.js';
@@ -38,7 +39,7 @@ function unpackOrCorrupt(payload: Buffer, what: string): unknown {
     const decoded: unknown = unpack(payload);
     return decoded;
   } catch (err) {
-    throw new CorruptionError(`${what}: undecodable payload (${err instanceof Error ? err.message : String(err)})`);
+    throw new CorruptionError(`${what}: undecodable payload (${errorMessage(err)})`);
   }
 }
 

@@ -4,6 +4,7 @@
 import { pack, unpack } from 'msgpackr';
 import type { SnapshotMeta } from '../consensus/core/types.js';
 import { crc32Of } from './crc.js';
+import { errorMessage } from './fs-util.js';
 import { hex32 } from './entry-codec.js';
 import { plainSnapshotMeta, toSnapshotMeta } from './shape.js';
 import { CorruptionError } from './types.js';
@@ -75,7 +76,7 @@ export function parseSnapshotHead(prefix: Buffer, fileSize: number, name: string
   try {
     decoded = unpack(prefix.subarray(PREAMBLE_LENGTH, PREAMBLE_LENGTH + headerLength));
   } catch (err) {
-    throw new CorruptionError(`snapshot ${name}: undecodable header (${err instanceof Error ? err.message : String(err)})`);
+    throw new CorruptionError(`snapshot ${name}: undecodable header (${errorMessage(err)})`);
   }
   const meta = toSnapshotMeta(decoded);
   if (meta === null) throw new CorruptionError(`snapshot ${name}: header is not a snapshot meta`);
