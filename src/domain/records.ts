@@ -1,0 +1,29 @@
+// The state machine's own mutable records; never handed out (views.ts copies).
+import type { FilamentType, JobStatus } from './field-rules.js';
+
+export interface PrinterRecord {
+  readonly id: string;
+  readonly company: string;
+  readonly model: string;
+}
+
+export interface FilamentRecord {
+  readonly id: string;
+  readonly type: FilamentType;
+  readonly color: string;
+  readonly totalWeight: number;
+  remainingWeight: number;
+  /** Σ weight of this filament's Queued and Running jobs, kept incrementally. */
+  reservedWeight: number;
+}
+
+export interface JobRecord {
+  readonly id: string;
+  readonly printerId: string;
+  readonly filamentId: string;
+  readonly filepath: string;
+  readonly weight: number;
+  status: JobStatus;
+  readonly createdAt: string;
+  updatedAt: string;
+}
