@@ -28,6 +28,8 @@ import {
   type PrinterView,
 } from './views.js';
 
+export type { CommandResult } from './command-result.js';
+
 const ALLOWED_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   Queued: ['Running', 'Canceled'],
   Running: ['Done', 'Canceled'],
