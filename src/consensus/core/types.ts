@@ -4,7 +4,7 @@
 
 export type NodeId = string;
 
-export const enum EntryType {
+export enum EntryType {
   /** Client command (opaque bytes for the state machine). Empty data = the leader's no-op. */
   Normal = 0,
   /** data is an encoded Membership: the whole new configuration, not a delta. */
@@ -50,7 +50,7 @@ export interface SnapshotMeta {
   readonly membership: Membership;
 }
 
-export const enum MessageType {
+export enum MessageType {
   PreVote = 'PreVote',
   PreVoteResp = 'PreVoteResp',
   Vote = 'Vote',
