@@ -179,7 +179,7 @@ function illegalReport<S, I, O>(
   const seen = new Map<Int32Array, number>();
   const partialOf = ops.map((_, i) => {
     const seq = search.longestFor(i);
-    if (seq === undefined) return -1;
+    if (seq === null) return -1;
     let at = seen.get(seq);
     if (at === undefined) {
       at = partials.length;

@@ -1,7 +1,8 @@
 // Inputs of the linearizability checker (raft.md §5.1).
 
 /** The output of an operation whose outcome is unknown (it may or may not have taken effect). */
-export const UNKNOWN: unique symbol = Symbol('linearizability.unknown');
+// Registered, so that copies of this module (ts-jest and compiled builds) agree on it.
+export const UNKNOWN: unique symbol = Symbol.for('raft3d.linearizability.unknown');
 export type Unknown = typeof UNKNOWN;
 
 export interface Operation<I, O> {
