@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { ClassicLevel } from 'classic-level';
 import { EntryType } from '../../../src/consensus/core/types.js';
 import { LevelLogStore } from '../../../src/persistence/level-log-store.js';
 import type { StoredLog } from '../../../src/persistence/types.js';
@@ -179,5 +180,24 @@ describe('LevelLogStore', () => {
     await expect(store.open()).rejects.toThrow(/already/);
     await store.close();
     await expect(store.save(undefined, entries(1, 1, 1))).rejects.toThrow(/not open/);
+  });
+});
+
+describe('LevelLogStore after a failed write (B34)', () => {
+  test('a write error rejects, and every later write fails with it even once the disk works again', async () => {
+    await store.open();
+    await store.save({ term: 1, vote: '', commit: 0 }, entries(1, 2, 1));
+    const db: unknown = Reflect.get(store, 'db');
+    if (!(db instanceof ClassicLevel)) throw new Error('expected the LevelDB handle');
+    await db.close();
+    const first = store.save(undefined, entries(3, 3, 1));
+    await expect(first).rejects.toThrow();
+    const cause = await first.catch((err: unknown) => err);
+    await db.open();
+    await expect(store.save(undefined, entries(3, 3, 1))).rejects.toBe(cause);
+    await expect(store.saveIdentity(IDENTITY)).rejects.toBe(cause);
+    await store.close();
+    store = new LevelLogStore(dir);
+    expect((await store.open()).entries.map((e) => e.index)).toEqual([1, 2]);
   });
 });
