@@ -14,3 +14,5 @@ export class MetricsModule {
     };
   }
 }
+
+export { installHttpMetrics } from './http-metrics.js';
