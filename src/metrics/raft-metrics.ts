@@ -59,41 +59,41 @@ export class RaftMetrics implements RaftObserver {
   private readonly snapshots: Counter;
   private readonly walFsync: Histogram;
   private readonly snapshotDuration: Histogram<'phase'>;
-  private readonly httpDuration: Histogram<'method' | 'route' | 'code'>;
-  private readonly httpRequests: Counter<'method' | 'route' | 'code'>;
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly httpRequests: Counter<'method' | 'route' | 'status_code'>;
 
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
 
-    this.leaderChanges = new Counter({ name: 'raft3d_leader_changes_seen_total', help: 'Leader changes seen by this node.', registers });
-    this.committed = new Counter({ name: 'raft3d_proposals_committed_total', help: 'Commands committed and applied on this node.', registers });
-    this.failed = new Counter({ name: 'raft3d_proposals_failed_total', help: 'Proposals from this node that failed (no leader, timeout, overload).', registers });
-    this.snapshots = new Counter({ name: 'raft3d_snapshots_total', help: 'Snapshots taken by this node.', registers });
+    this.leaderChanges = new Counter({ name: 'raft_leader_changes_seen_total', help: 'Leader changes seen by this node.', registers });
+    this.committed = new Counter({ name: 'raft_proposals_committed_total', help: 'Commands committed and applied on this node.', registers });
+    this.failed = new Counter({ name: 'raft_proposals_failed_total', help: 'Proposals from this node that failed (no leader, timeout, overload).', registers });
+    this.snapshots = new Counter({ name: 'raft_snapshots_total', help: 'Snapshots taken by this node.', registers });
     this.walFsync = new Histogram({
-      name: 'raft3d_wal_fsync_duration_seconds',
+      name: 'raft_wal_fsync_duration_seconds',
       help: 'Duration of each synced log batch.',
       buckets: WAL_FSYNC_BUCKETS,
       registers,
     });
     this.snapshotDuration = new Histogram({
-      name: 'raft3d_snapshot_duration_seconds',
+      name: 'raft_snapshot_duration_seconds',
       help: 'Duration of snapshot work, by phase.',
       labelNames: ['phase'],
       buckets: SNAPSHOT_BUCKETS,
       registers,
     });
     this.httpDuration = new Histogram({
-      name: 'raft3d_http_request_duration_seconds',
+      name: 'http_request_duration_seconds',
       help: 'HTTP request latency by route template.',
-      labelNames: ['method', 'route', 'code'],
+      labelNames: ['method', 'route', 'status_code'],
       buckets: HTTP_BUCKETS,
       registers,
     });
     this.httpRequests = new Counter({
-      name: 'raft3d_http_requests_total',
+      name: 'http_requests_total',
       help: 'HTTP requests by route template.',
-      labelNames: ['method', 'route', 'code'],
+      labelNames: ['method', 'route', 'status_code'],
       registers,
     });
 
@@ -149,7 +149,7 @@ export class RaftMetrics implements RaftObserver {
 
   /** `route` must be a route template or 'unmatched', never a raw URL. */
   observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
-    const labels = { method, route, code: String(statusCode) };
+    const labels = { method, route, status_code: String(statusCode) };
     this.httpDuration.observe(labels, seconds);
     this.httpRequests.inc(labels);
   }
@@ -183,30 +183,30 @@ export class RaftMetrics implements RaftObserver {
     };
     const flag = (b: boolean): number => (b ? 1 : 0);
 
-    gauge('raft3d_term', 'Current Raft term.', [], (g, v) => g.set(v.status.term));
-    gauge('raft3d_state', 'Current Raft state (one-hot).', ['state'], (g, v) => {
+    gauge('raft_term', 'Current Raft term.', [], (g, v) => g.set(v.status.term));
+    gauge('raft_state', 'Current Raft state (one-hot).', ['state'], (g, v) => {
       for (const r of ROLES) g.set({ state: stateLabel(r) }, flag(v.status.role === r));
     });
-    gauge('raft3d_has_leader', 'Whether this node knows a current leader.', [], (g, v) => g.set(flag(v.status.leader !== '')));
-    gauge('raft3d_is_leader', 'Whether this node is the leader.', [], (g, v) => g.set(flag(v.status.role === 'leader')));
-    gauge('raft3d_is_learner', 'Whether this node is a learner.', [], (g, v) => g.set(flag(roleOf(v.status, v.status.id) === 'learner')));
-    gauge('raft3d_commit_index', 'Highest log index known to be committed.', [], (g, v) => g.set(v.status.commit));
-    gauge('raft3d_applied_index', 'Highest log index applied to the state machine.', [], (g, v) => g.set(v.applied));
-    gauge('raft3d_last_log_index', 'Index of the last entry in the log.', [], (g, v) => g.set(v.status.lastIndex));
-    gauge('raft3d_snapshot_index', 'Index of the latest snapshot (0 when none).', [], (g, v) => g.set(v.snapshotIndex));
-    gauge('raft3d_members', 'Members of the configuration by role.', ['role'], (g, v) => {
+    gauge('raft_has_leader', 'Whether this node knows a current leader.', [], (g, v) => g.set(flag(v.status.leader !== '')));
+    gauge('raft_is_leader', 'Whether this node is the leader.', [], (g, v) => g.set(flag(v.status.role === 'leader')));
+    gauge('raft_is_learner', 'Whether this node is a learner.', [], (g, v) => g.set(flag(roleOf(v.status, v.status.id) === 'learner')));
+    gauge('raft_commit_index', 'Highest log index known to be committed.', [], (g, v) => g.set(v.status.commit));
+    gauge('raft_applied_index', 'Highest log index applied to the state machine.', [], (g, v) => g.set(v.applied));
+    gauge('raft_last_log_index', 'Index of the last entry in the log.', [], (g, v) => g.set(v.status.lastIndex));
+    gauge('raft_snapshot_index', 'Index of the latest snapshot (0 when none).', [], (g, v) => g.set(v.snapshotIndex));
+    gauge('raft_members', 'Members of the configuration by role.', ['role'], (g, v) => {
       const c = memberCounts(v.status);
       g.set({ role: 'voter' }, c.voter);
       g.set({ role: 'learner' }, c.learner);
     });
-    gauge('raft3d_peer_lag_entries', 'Leader only: leader last log index minus the peer match index.', ['peer'], (g, v) => {
+    gauge('raft_peer_lag_entries', 'Leader only: leader last log index minus the peer match index.', ['peer'], (g, v) => {
       for (const [peer, lag] of peerLags(v.status)) g.set({ peer }, lag);
     });
     // Non-leaders report 0 so that `max by (cluster)` in alerts is the leader's view.
-    gauge('raft3d_failure_tolerance', 'Leader only: recently active voters minus the quorum size.', [], (g, v) => {
+    gauge('raft_failure_tolerance', 'Leader only: recently active voters minus the quorum size.', [], (g, v) => {
       g.set(failureTolerance(v.status) ?? 0);
     });
-    gauge('raft3d_cluster_healthy', 'Leader only: every voter was heard from within an election timeout.', [], (g, v) => {
+    gauge('raft_cluster_healthy', 'Leader only: every voter was heard from within an election timeout.', [], (g, v) => {
       const healthy = healthyVoters(v.status);
       g.set(flag(healthy !== null && healthy === memberCounts(v.status).voter));
     });

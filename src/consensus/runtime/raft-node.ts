@@ -327,9 +327,15 @@ export class RaftNode<R> implements Replicator<R> {
     const run = async (): Promise<SnapshotMeta> => {
       await this.deps.snapshotStore.save(meta, data);
       const compactTo = Math.max(0, meta.index - this.deps.options.snapshot.trailing);
-      await this.serialStore(() => this.deps.logStore.saveSnapshot(meta, compactTo, false));
+      const recorded = await this.serialStore(async () => {
+        // A snapshot installed from the leader while this one was being written supersedes it.
+        if (this.lastSnapshot && this.lastSnapshot.index >= meta.index) return false;
+        await this.deps.logStore.saveSnapshot(meta, compactTo, false);
+        this.lastSnapshot = meta;
+        return true;
+      });
+      if (!recorded) return this.lastSnapshot ?? meta;
       this.core.snapshotTaken(meta, compactTo);
-      this.lastSnapshot = meta;
       const seconds = (performance.now() - started) / 1000;
       this.deps.observer.snapshotTaken(seconds);
       this.log.info({ index: meta.index, term: meta.term, bytes: data.length, compactTo, ms: Math.round(seconds * 1000) }, 'snapshot taken');
@@ -542,12 +548,14 @@ export class RaftNode<R> implements Replicator<R> {
       throw new Error(`core asked to install snapshot ${meta.index}/${meta.term} that was not received`);
     }
     this.receivedSnapshot = null;
-    await this.serialStore(() => this.deps.logStore.saveSnapshot(meta, meta.index, true));
+    await this.serialStore(async () => {
+      await this.deps.logStore.saveSnapshot(meta, meta.index, true);
+      this.lastSnapshot = meta;
+    });
     this.deps.stateMachine.restore(received.data);
     this.applied = meta.index;
     this.appliedTerm = meta.term;
     this.appliedMembership = meta.membership;
-    this.lastSnapshot = meta;
     this.log.info({ index: meta.index, term: meta.term, bytes: received.data.length }, 'installed a snapshot from the leader');
     this.afterApply(0);
   }

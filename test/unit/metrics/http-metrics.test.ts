@@ -52,20 +52,20 @@ describe('GET /metrics and the HTTP timing hook', () => {
     const all = body.split('\n');
     expect(all).toEqual(
       expect.arrayContaining([
-        'raft3d_http_requests_total{method="GET",route="/api/v1/print_jobs/:id",code="200"} 2',
-        'raft3d_http_requests_total{method="GET",route="/api/v1/print_jobs/:id",code="404"} 1',
-        'raft3d_http_requests_total{method="GET",route="unmatched",code="404"} 1',
-        'raft3d_http_request_duration_seconds_count{method="GET",route="/api/v1/print_jobs/:id",code="200"} 2',
+        'http_requests_total{method="GET",route="/api/v1/print_jobs/:id",status_code="200"} 2',
+        'http_requests_total{method="GET",route="/api/v1/print_jobs/:id",status_code="404"} 1',
+        'http_requests_total{method="GET",route="unmatched",status_code="404"} 1',
+        'http_request_duration_seconds_count{method="GET",route="/api/v1/print_jobs/:id",status_code="200"} 2',
       ]),
     );
     expect(body).not.toContain('job-17');
     expect(body).not.toContain('/no/such/path');
-    expect(body).toContain('# TYPE raft3d_is_leader gauge');
+    expect(body).toContain('# TYPE raft_is_leader gauge');
   });
 
   test('a scrape itself is counted on the next scrape', async () => {
     await inject('/metrics');
     const body = (await inject('/metrics')).body;
-    expect(body).toMatch(/^raft3d_http_requests_total\{method="GET",route="\/metrics",code="200"\} [1-9]\d*$/m);
+    expect(body).toMatch(/^http_requests_total\{method="GET",route="\/metrics",status_code="200"\} [1-9]\d*$/m);
   });
 });

@@ -56,31 +56,31 @@ describe('RaftMetrics scrape-time gauges', () => {
     const text = await m.metrics();
     const all = lines(text);
     for (const expected of [
-      'raft3d_term 5',
-      'raft3d_is_leader 1',
-      'raft3d_has_leader 1',
-      'raft3d_is_learner 0',
-      'raft3d_commit_index 98',
-      'raft3d_applied_index 97',
-      'raft3d_last_log_index 100',
-      'raft3d_snapshot_index 64',
-      'raft3d_members{role="voter"} 3',
-      'raft3d_members{role="learner"} 1',
-      'raft3d_failure_tolerance 1',
-      'raft3d_cluster_healthy 1',
+      'raft_term 5',
+      'raft_is_leader 1',
+      'raft_has_leader 1',
+      'raft_is_learner 0',
+      'raft_commit_index 98',
+      'raft_applied_index 97',
+      'raft_last_log_index 100',
+      'raft_snapshot_index 64',
+      'raft_members{role="voter"} 3',
+      'raft_members{role="learner"} 1',
+      'raft_failure_tolerance 1',
+      'raft_cluster_healthy 1',
     ]) {
       expect(all).toContain(expected);
     }
-    expect(linesOf(text, 'raft3d_state').sort()).toEqual(
+    expect(linesOf(text, 'raft_state').sort()).toEqual(
       [
-        'raft3d_state{state="candidate"} 0',
-        'raft3d_state{state="follower"} 0',
-        'raft3d_state{state="leader"} 1',
-        'raft3d_state{state="pre_candidate"} 0',
+        'raft_state{state="candidate"} 0',
+        'raft_state{state="follower"} 0',
+        'raft_state{state="leader"} 1',
+        'raft_state{state="pre_candidate"} 0',
       ].sort(),
     );
-    expect(linesOf(text, 'raft3d_peer_lag_entries').sort()).toEqual(
-      ['raft3d_peer_lag_entries{peer="n2"} 7', 'raft3d_peer_lag_entries{peer="n3"} 0', 'raft3d_peer_lag_entries{peer="n4"} 50'].sort(),
+    expect(linesOf(text, 'raft_peer_lag_entries').sort()).toEqual(
+      ['raft_peer_lag_entries{peer="n2"} 7', 'raft_peer_lag_entries{peer="n3"} 0', 'raft_peer_lag_entries{peer="n4"} 50'].sort(),
     );
   });
 
@@ -98,7 +98,7 @@ describe('RaftMetrics scrape-time gauges', () => {
     const m = new RaftMetrics();
     const node = new FakeNode(leaderOf3Plus1);
     m.bind(node, noFarm);
-    expect(await m.metrics()).toContain('raft3d_peer_lag_entries{peer="n2"} 7');
+    expect(await m.metrics()).toContain('raft_peer_lag_entries{peer="n2"} 7');
 
     node.current = fakeStatus({
       id: 'n1',
@@ -116,9 +116,9 @@ describe('RaftMetrics scrape-time gauges', () => {
       ],
     });
     const text = await m.metrics();
-    expect(linesOf(text, 'raft3d_peer_lag_entries').sort()).toEqual(['raft3d_peer_lag_entries{peer="n3"} 2', 'raft3d_peer_lag_entries{peer="n4"} 0']);
+    expect(linesOf(text, 'raft_peer_lag_entries').sort()).toEqual(['raft_peer_lag_entries{peer="n3"} 2', 'raft_peer_lag_entries{peer="n4"} 0']);
     expect(text).not.toContain('peer="n2"');
-    expect(lines(text)).toContain('raft3d_members{role="voter"} 2');
+    expect(lines(text)).toContain('raft_members{role="voter"} 2');
   });
 
   test('losing leadership removes every peer label and the leader-only values', async () => {
@@ -129,32 +129,32 @@ describe('RaftMetrics scrape-time gauges', () => {
 
     node.current = fakeStatus({ id: 'n1', role: 'follower', leader: 'n2', term: 6, members: leaderOf3Plus1.membership.members.map((x) => [x.id, x.role] as const) });
     const text = await m.metrics();
-    expect(linesOf(text, 'raft3d_peer_lag_entries')).toEqual([]);
+    expect(linesOf(text, 'raft_peer_lag_entries')).toEqual([]);
     const all = lines(text);
-    expect(all).toContain('raft3d_is_leader 0');
-    expect(all).toContain('raft3d_has_leader 1');
-    expect(all).toContain('raft3d_state{state="follower"} 1');
-    expect(all).toContain('raft3d_state{state="leader"} 0');
+    expect(all).toContain('raft_is_leader 0');
+    expect(all).toContain('raft_has_leader 1');
+    expect(all).toContain('raft_state{state="follower"} 1');
+    expect(all).toContain('raft_state{state="leader"} 0');
     // A follower does not guess: 0 keeps `max by (cluster)` equal to the leader's value.
-    expect(all).toContain('raft3d_failure_tolerance 0');
-    expect(all).toContain('raft3d_cluster_healthy 0');
+    expect(all).toContain('raft_failure_tolerance 0');
+    expect(all).toContain('raft_cluster_healthy 0');
     // The membership is still known on a follower.
-    expect(all).toContain('raft3d_members{role="voter"} 3');
+    expect(all).toContain('raft_members{role="voter"} 3');
   });
 
   test('a pre-candidate without a leader reports has_leader 0 and the one-hot state', async () => {
     const m = new RaftMetrics();
     m.bind(new FakeNode(fakeStatus({ role: 'pre-candidate', leader: '' })), noFarm);
     const all = lines(await m.metrics());
-    expect(all).toContain('raft3d_has_leader 0');
-    expect(all).toContain('raft3d_state{state="pre_candidate"} 1');
-    expect(all).toContain('raft3d_state{state="follower"} 0');
+    expect(all).toContain('raft_has_leader 0');
+    expect(all).toContain('raft_state{state="pre_candidate"} 1');
+    expect(all).toContain('raft_state{state="follower"} 0');
   });
 
   test('a learner reports is_learner 1', async () => {
     const m = new RaftMetrics();
     m.bind(new FakeNode(fakeStatus({ id: 'n4', leader: 'n1', members: [['n1', 'voter'], ['n4', 'learner']] })), noFarm);
-    expect(lines(await m.metrics())).toContain('raft3d_is_learner 1');
+    expect(lines(await m.metrics())).toContain('raft_is_learner 1');
   });
 
   test('failure tolerance counts only recently active voters; learners never count', async () => {
@@ -184,13 +184,13 @@ describe('RaftMetrics scrape-time gauges', () => {
     m.bind(node, noFarm);
     const scrape = async (): Promise<string[]> => lines(await m.metrics());
 
-    expect(await scrape()).toEqual(expect.arrayContaining(['raft3d_failure_tolerance 2', 'raft3d_cluster_healthy 1']));
+    expect(await scrape()).toEqual(expect.arrayContaining(['raft_failure_tolerance 2', 'raft_cluster_healthy 1']));
     node.current = five([true, true, true, false]);
-    expect(await scrape()).toEqual(expect.arrayContaining(['raft3d_failure_tolerance 1', 'raft3d_cluster_healthy 0']));
+    expect(await scrape()).toEqual(expect.arrayContaining(['raft_failure_tolerance 1', 'raft_cluster_healthy 0']));
     node.current = five([true, true, false, false]);
-    expect(await scrape()).toContain('raft3d_failure_tolerance 0');
+    expect(await scrape()).toContain('raft_failure_tolerance 0');
     node.current = five([true, false, false, false]);
-    expect(await scrape()).toContain('raft3d_failure_tolerance 0');
+    expect(await scrape()).toContain('raft_failure_tolerance 0');
   });
 
   test('farm counts come from the bound state machine at scrape time', async () => {
@@ -218,9 +218,9 @@ describe('RaftMetrics scrape-time gauges', () => {
     const m = new RaftMetrics();
     const text = await m.metrics();
     const all = lines(text);
-    expect(all).toEqual(expect.arrayContaining(['raft3d_is_leader 0', 'raft3d_term 0', 'raft3d_printers 0', 'raft3d_print_jobs{status="Done"} 0']));
-    expect(linesOf(text, 'raft3d_peer_lag_entries')).toEqual([]);
-    expect(linesOf(text, 'raft3d_state')).toEqual([]);
+    expect(all).toEqual(expect.arrayContaining(['raft_is_leader 0', 'raft_term 0', 'raft3d_printers 0', 'raft3d_print_jobs{status="Done"} 0']));
+    expect(linesOf(text, 'raft_peer_lag_entries')).toEqual([]);
+    expect(linesOf(text, 'raft_state')).toEqual([]);
   });
 });
 
@@ -236,10 +236,10 @@ describe('RaftMetrics observer hooks', () => {
     const all = lines(await m.metrics());
     expect(all).toEqual(
       expect.arrayContaining([
-        'raft3d_leader_changes_seen_total 2',
-        'raft3d_proposals_committed_total 7',
-        'raft3d_proposals_failed_total 1',
-        'raft3d_snapshots_total 1',
+        'raft_leader_changes_seen_total 2',
+        'raft_proposals_committed_total 7',
+        'raft_proposals_failed_total 1',
+        'raft_snapshots_total 1',
       ]),
     );
   });
@@ -249,19 +249,19 @@ describe('RaftMetrics observer hooks', () => {
     m.walSync(0.0003);
     m.walSync(4);
     const text = await m.metrics();
-    const fsync = linesOf(text, 'raft3d_wal_fsync_duration_seconds_bucket');
-    expect(fsync[0]).toBe('raft3d_wal_fsync_duration_seconds_bucket{le="0.0001"} 0');
+    const fsync = linesOf(text, 'raft_wal_fsync_duration_seconds_bucket');
+    expect(fsync[0]).toBe('raft_wal_fsync_duration_seconds_bucket{le="0.0001"} 0');
     expect(fsync).toEqual(
       expect.arrayContaining([
-        'raft3d_wal_fsync_duration_seconds_bucket{le="0.00025"} 0',
-        'raft3d_wal_fsync_duration_seconds_bucket{le="0.0005"} 1',
-        'raft3d_wal_fsync_duration_seconds_bucket{le="2.5"} 1',
-        'raft3d_wal_fsync_duration_seconds_bucket{le="5"} 2',
-        'raft3d_wal_fsync_duration_seconds_bucket{le="10"} 2',
-        'raft3d_wal_fsync_duration_seconds_bucket{le="+Inf"} 2',
+        'raft_wal_fsync_duration_seconds_bucket{le="0.00025"} 0',
+        'raft_wal_fsync_duration_seconds_bucket{le="0.0005"} 1',
+        'raft_wal_fsync_duration_seconds_bucket{le="2.5"} 1',
+        'raft_wal_fsync_duration_seconds_bucket{le="5"} 2',
+        'raft_wal_fsync_duration_seconds_bucket{le="10"} 2',
+        'raft_wal_fsync_duration_seconds_bucket{le="+Inf"} 2',
       ]),
     );
-    expect(lines(text)).toEqual(expect.arrayContaining(['raft3d_wal_fsync_duration_seconds_count 2', 'raft3d_wal_fsync_duration_seconds_sum 4.0003']));
+    expect(lines(text)).toEqual(expect.arrayContaining(['raft_wal_fsync_duration_seconds_count 2', 'raft_wal_fsync_duration_seconds_sum 4.0003']));
   });
 
   test('snapshot durations are recorded up to a minute, by phase', async () => {
@@ -271,11 +271,11 @@ describe('RaftMetrics observer hooks', () => {
     const text = await m.metrics();
     expect(lines(text)).toEqual(
       expect.arrayContaining([
-        'raft3d_snapshot_duration_seconds_bucket{le="0.001",phase="persist"} 0',
-        'raft3d_snapshot_duration_seconds_bucket{le="0.005",phase="persist"} 1',
-        'raft3d_snapshot_duration_seconds_bucket{le="30",phase="persist"} 1',
-        'raft3d_snapshot_duration_seconds_bucket{le="60",phase="persist"} 2',
-        'raft3d_snapshot_duration_seconds_count{phase="persist"} 2',
+        'raft_snapshot_duration_seconds_bucket{le="0.001",phase="persist"} 0',
+        'raft_snapshot_duration_seconds_bucket{le="0.005",phase="persist"} 1',
+        'raft_snapshot_duration_seconds_bucket{le="30",phase="persist"} 1',
+        'raft_snapshot_duration_seconds_bucket{le="60",phase="persist"} 2',
+        'raft_snapshot_duration_seconds_count{phase="persist"} 2',
       ]),
     );
   });
@@ -288,11 +288,11 @@ describe('RaftMetrics observer hooks', () => {
     const all = lines(await m.metrics());
     expect(all).toEqual(
       expect.arrayContaining([
-        'raft3d_http_requests_total{method="GET",route="/api/v1/printers/:id",code="200"} 2',
-        'raft3d_http_requests_total{method="POST",route="/api/v1/printers",code="201"} 1',
-        'raft3d_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/printers/:id",code="200"} 1',
-        'raft3d_http_request_duration_seconds_bucket{le="0.025",method="GET",route="/api/v1/printers/:id",code="200"} 2',
-        'raft3d_http_request_duration_seconds_count{method="POST",route="/api/v1/printers",code="201"} 1',
+        'http_requests_total{method="GET",route="/api/v1/printers/:id",status_code="200"} 2',
+        'http_requests_total{method="POST",route="/api/v1/printers",status_code="201"} 1',
+        'http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/printers/:id",status_code="200"} 1',
+        'http_request_duration_seconds_bucket{le="0.025",method="GET",route="/api/v1/printers/:id",status_code="200"} 2',
+        'http_request_duration_seconds_count{method="POST",route="/api/v1/printers",status_code="201"} 1',
       ]),
     );
   });
@@ -305,12 +305,12 @@ describe('RaftMetrics registries', () => {
     a.leaderChanged();
     const textA = await a.metrics();
     const textB = await b.metrics();
-    expect(lines(textA)).toContain('raft3d_leader_changes_seen_total 1');
-    expect(lines(textB)).toContain('raft3d_leader_changes_seen_total 0');
+    expect(lines(textA)).toContain('raft_leader_changes_seen_total 1');
+    expect(lines(textB)).toContain('raft_leader_changes_seen_total 0');
     expect(textA).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(textA).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(a.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
     const { register } = await import('prom-client');
-    expect(register.getSingleMetric('raft3d_term')).toBeUndefined();
+    expect(register.getSingleMetric('raft_term')).toBeUndefined();
   });
 });
