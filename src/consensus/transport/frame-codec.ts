@@ -1,13 +1,13 @@
 // Wire format of a peer connection: a 4-byte big-endian body length, then the
-// msgpack body. Records stay off so every frame decodes on its own, whatever
-// the connection saw before.
+// msgpack body (laid out as in frame-layout.ts). Records stay off so every
+// frame decodes on its own, whatever the connection saw before.
 import { Packr } from 'msgpackr';
 import { FrameError } from './frame-error.js';
-import { parseWireFrame } from './frame-shape.js';
-import type { WireFrame } from './frame-shape.js';
+import { frameFromWire, frameToWire } from './frame-layout.js';
+import type { WireFrame } from './frame-layout.js';
 
 export { FrameError } from './frame-error.js';
-export type { WireFrame } from './frame-shape.js';
+export type { WireFrame } from './frame-layout.js';
 
 export const FRAME_HEADER_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -16,7 +16,7 @@ const packr = new Packr({ useRecords: false });
 
 /** Header and body of one frame, in one buffer ready for the socket. */
 export function encodeFrame(frame: WireFrame): Buffer {
-  const body = packr.pack(frame);
+  const body = packr.pack(frameToWire(frame));
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
   out.writeUInt32BE(body.length, 0);
   body.copy(out, FRAME_HEADER_BYTES);
@@ -31,7 +31,7 @@ export function decodeFrameBody(body: Uint8Array): WireFrame {
   } catch (err) {
     throw new FrameError(`undecodable frame: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return parseWireFrame(raw);
+  return frameFromWire(raw);
 }
 
 /**
@@ -41,6 +41,8 @@ export function decodeFrameBody(body: Uint8Array): WireFrame {
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
+  /** Read position inside chunks[0]: consumed bytes are skipped, not sliced off. */
+  private offset = 0;
   private buffered = 0;
   /** Body length of the frame being assembled, or -1 while its header is incomplete. */
   private bodyLength = -1;
@@ -66,7 +68,7 @@ export class FrameDecoder {
       while (!this.closed) {
         if (this.bodyLength < 0) {
           if (this.buffered < FRAME_HEADER_BYTES) return;
-          const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+          const length = this.readHeader();
           if (length === 0) throw new FrameError('empty frame');
           if (length > this.maxFrameBytes) throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
           this.bodyLength = length;
@@ -86,29 +88,54 @@ export class FrameDecoder {
   close(): void {
     this.closed = true;
     this.chunks = [];
+    this.offset = 0;
     this.buffered = 0;
   }
 
+  private readHeader(): number {
+    const first = this.chunks[0] as Buffer;
+    if (first.length - this.offset < FRAME_HEADER_BYTES) return this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+    const length = first.readUInt32BE(this.offset);
+    this.advance(first, FRAME_HEADER_BYTES);
+    return length;
+  }
+
+  private advance(first: Buffer, n: number): void {
+    this.buffered -= n;
+    this.offset += n;
+    if (this.offset === first.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  /** The next `n` buffered bytes: a view when they lie in one chunk, else one copy. */
   private take(n: number): Buffer {
     const first = this.chunks[0] as Buffer;
-    this.buffered -= n;
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+    if (first.length - this.offset >= n) {
+      const view = first.subarray(this.offset, this.offset + n);
+      this.advance(first, n);
+      return view;
     }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     let used = 0;
+    let from = this.offset;
     while (filled < n) {
       const c = this.chunks[used] as Buffer;
-      const part = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, part);
+      const part = Math.min(c.length - from, n - filled);
+      c.copy(out, filled, from, from + part);
       filled += part;
-      if (part === c.length) used++;
-      else this.chunks[used] = c.subarray(part);
+      if (from + part === c.length) {
+        used++;
+        from = 0;
+      } else {
+        from += part;
+      }
     }
     this.chunks.splice(0, used);
+    this.offset = from;
+    this.buffered -= n;
     return out;
   }
 }

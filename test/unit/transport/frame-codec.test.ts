@@ -10,6 +10,7 @@ import {
 } from '../../../src/consensus/transport/frame-codec.js';
 import type { WireFrame } from '../../../src/consensus/transport/frame-codec.js';
 import type { Message } from '../../../src/consensus/core/types.js';
+import { frameToWire } from '../../../src/consensus/transport/frame-layout.js';
 import { MESSAGE_TYPES, helloArb, peerFrameArb, raftFrameArb, snapAckArb, snapChunkArb } from './arbitraries.js';
 
 const rawPackr = new Packr({ useRecords: false });
@@ -87,20 +88,8 @@ describe('frame codec round trip', () => {
     expect(decoded).toStrictEqual(frame);
   });
 
-  test('unknown fields are dropped and Buffers come back as plain Uint8Arrays', () => {
-    const decoded = decodeFrameBody(
-      frameOf({
-        kind: 'snap-ack',
-        from: 'n1',
-        term: 2,
-        snapshotIndex: 9,
-        nextOffset: 4,
-        installed: false,
-        failed: false,
-        extra: 'x',
-      }).subarray(4),
-    );
-    expect(decoded).toStrictEqual({ kind: 'snap-ack', from: 'n1', term: 2, snapshotIndex: 9, nextOffset: 4, installed: false, failed: false });
+  test('frames are compact: a heartbeat body stays under 40 bytes', () => {
+    expect(encodeFrame({ kind: 'raft', message: heartbeat }).length).toBeLessThan(40);
   });
 });
 
@@ -171,32 +160,50 @@ describe('frame decoder streaming', () => {
 });
 
 describe('frame validation', () => {
-  const entry = { index: 1, term: 1, type: 0, data: Buffer.from([1]) };
-  const app = { ...heartbeat, type: 'App', entries: [entry] };
-  const meta = { index: 1, term: 1, membership: { members: [{ id: 'a', role: 'voter', raftAddress: 'a:1', httpAddress: 'a:2', incarnation: 'i' }] } };
+  const meta = { index: 1, term: 1, membership: { members: [{ id: 'a', role: 'voter' as const, raftAddress: 'a:1', httpAddress: 'a:2', incarnation: 'i' }] } };
+  const app: WireFrame = {
+    kind: 'raft',
+    message: { ...heartbeat, type: 'App' as Message['type'], entries: [{ index: 1, term: 1, type: 0, data: Uint8Array.of(1) }], snapshot: meta },
+  };
+  const chunk: WireFrame = { kind: 'snap-chunk', from: 'a', term: 1, meta, size: 1, offset: 0, data: Uint8Array.of(1), done: true };
+  const ack: WireFrame = { kind: 'snap-ack', from: 'a', term: 1, snapshotIndex: 1, nextOffset: 0, installed: false, failed: false };
+  const hello: WireFrame = { kind: 'hello', clusterId: 'c', from: 'a', incarnation: 'i', tokenDigest: '' };
+  /** The wire tuple of `frame` with `edit` applied. */
+  const edited = (frame: WireFrame, edit: (w: unknown[]) => void): unknown[] => {
+    const w = structuredClone(frameToWire(frame));
+    edit(w);
+    return w;
+  };
   const bad: Array<[string, unknown]> = [
-    ['not a map', 42],
-    ['an array', ['raft']],
-    ['no kind', { message: heartbeat }],
-    ['unknown kind', { kind: 'bogus' }],
-    ['unknown message type', { kind: 'raft', message: { ...heartbeat, type: 'Gossip' } }],
-    ['message missing', { kind: 'raft' }],
-    ['term is a string', { kind: 'raft', message: { ...heartbeat, term: '3' } }],
-    ['negative index', { kind: 'raft', message: { ...heartbeat, index: -1 } }],
-    ['fractional commit', { kind: 'raft', message: { ...heartbeat, commit: 1.5 } }],
-    ['64-bit integer', { kind: 'raft', message: { ...heartbeat, term: 2n ** 60n } }],
-    ['reject not boolean', { kind: 'raft', message: { ...heartbeat, reject: 0 } }],
-    ['entries not an array', { kind: 'raft', message: { ...app, entries: {} } }],
-    ['entry data a string', { kind: 'raft', message: { ...app, entries: [{ ...entry, data: 'x' }] } }],
-    ['entry type unknown', { kind: 'raft', message: { ...app, entries: [{ ...entry, type: 7 }] } }],
-    ['entry without term', { kind: 'raft', message: { ...app, entries: [{ index: 1, type: 0, data: Buffer.from([1]) }] } }],
-    ['snapshot with a bad role', { kind: 'raft', message: { ...heartbeat, snapshot: { ...meta, membership: { members: [{ ...meta.membership.members[0], role: 'boss' }] } } } }],
-    ['hello without a node id', { kind: 'hello', clusterId: 'c', from: '', incarnation: 'i', tokenDigest: '' }],
-    ['hello without digest', { kind: 'hello', clusterId: 'c', from: 'a', incarnation: 'i' }],
-    ['chunk data as array', { kind: 'snap-chunk', from: 'a', term: 1, meta, size: 1, offset: 0, data: [1], done: true }],
-    ['chunk without meta', { kind: 'snap-chunk', from: 'a', term: 1, size: 1, offset: 0, data: Buffer.from([1]), done: true }],
-    ['ack with installed missing', { kind: 'snap-ack', from: 'a', term: 1, snapshotIndex: 1, nextOffset: 0, failed: false }],
+    ['not an array', { kind: 'raft' }],
+    ['a number', 42],
+    ['an unknown tag', edited(hello, (w) => (w[0] = 9))],
+    ['a string tag', edited(hello, (w) => (w[0] = 'raft'))],
+    ['a tuple too short', edited(app, (w) => w.pop())],
+    ['a tuple too long', edited(ack, (w) => w.push(0))],
+    ['an unknown message type', edited(app, (w) => (w[1] = 'Gossip'))],
+    ['a string term', edited(app, (w) => (w[4] = '3'))],
+    ['a negative index', edited(app, (w) => (w[5] = -1))],
+    ['a fractional commit', edited(app, (w) => (w[8] = 1.5))],
+    ['a 64-bit integer', edited(app, (w) => (w[4] = 2n ** 60n))],
+    ['a numeric reject', edited(app, (w) => (w[9] = 0))],
+    ['entries not an array', edited(app, (w) => (w[7] = {}))],
+    ['entries cut short', edited(app, (w) => (w[7] as unknown[]).pop())],
+    ['entry data as a string', edited(app, (w) => ((w[7] as unknown[])[3] = 'x'))],
+    ['an unknown entry type', edited(app, (w) => ((w[7] as unknown[])[2] = 7))],
+    ['a snapshot member with an unknown role', edited(app, (w) => (((w[12] as unknown[])[2] as unknown[][])[0]![1] = 'boss'))],
+    ['a snapshot without members', edited(app, (w) => ((w[12] as unknown[])[2] = null))],
+    ['a hello without node id', edited(hello, (w) => (w[2] = ''))],
+    ['a hello with a numeric digest', edited(hello, (w) => (w[4] = 0))],
+    ['chunk data as an array', edited(chunk, (w) => (w[6] = [1]))],
+    ['chunk data as a typed array of another kind', edited(chunk, (w) => (w[6] = Int16Array.of(1)))],
+    ['a chunk without meta', edited(chunk, (w) => (w[3] = null))],
+    ['an ack with installed missing', edited(ack, (w) => (w[5] = undefined))],
   ];
+
+  test('the valid frames these cases start from do decode', () => {
+    for (const f of [app, chunk, ack, hello]) expect(decodeFrameBody(frameOf(frameToWire(f)).subarray(4))).toStrictEqual(f);
+  });
 
   test.each(bad)('%s is a FrameError', (_name, value) => {
     expect(() => decodeFrameBody(frameOf(value).subarray(4))).toThrow(FrameError);
