@@ -50,6 +50,8 @@ export class Progress {
   ticksSinceHeard = 0;
   /** Learners: consecutive ticks this peer has been caught up and active. */
   stableTicks = 0;
+  /** The highest commit index sent to this peer (in an App or Heartbeat). */
+  sentCommit = 0;
 
   constructor(next: number, maxInflight: number) {
     this.next = Math.max(1, next);
@@ -96,6 +98,14 @@ export class Progress {
     }
   }
 
+  /**
+   * etcd's CanBumpCommit: sending `commit` now may move the follower's commit
+   * index, and the commit index sent so far does not already cover next-1.
+   */
+  canBumpCommit(commit: number): boolean {
+    return commit > this.sentCommit && this.sentCommit < this.next - 1;
+  }
+
   /** A successful AppResp for `index`; false when it tells us nothing new (stale or duplicate). */
   maybeUpdate(index: number): boolean {
     if (index <= this.match) return false;
@@ -114,6 +124,8 @@ export class Progress {
     if (this.state === 'replicate') {
       if (rejected <= this.match) return false;
       this.next = this.match + 1;
+      // What was sent beyond the match point was probably lost.
+      this.sentCommit = Math.min(this.sentCommit, this.next - 1);
       return true;
     }
     if (this.next - 1 !== rejected) return false;

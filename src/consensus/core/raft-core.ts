@@ -732,6 +732,9 @@ export class RaftCore {
     if (this.maybeCommit()) {
       this.onLeaderCommitAdvanced();
       if (this.role !== 'leader') return;
+    } else if (pr.canBumpCommit(this.commit)) {
+      // This follower missed the broadcast of the current commit index (it was paused then).
+      this.sendAppend(m.from, true);
     }
     this.replicateTo(m.from, false);
     if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.send(MessageType.TimeoutNow, m.from);
@@ -783,6 +786,7 @@ export class RaftCore {
     if (entries.length === 0 && !allowEmpty) return false;
     this.send(MessageType.App, to, this.term, { index: prevIndex, logTerm: prevTerm, entries, commit: this.commit });
     pr.sentEntries(entries.length, prevIndex + entries.length);
+    pr.sentCommit = Math.max(pr.sentCommit, this.commit);
     return true;
   }
 
@@ -811,7 +815,9 @@ export class RaftCore {
       const pr = this.progress.get(id);
       if (pr === undefined) continue;
       // Never tell a follower to commit beyond what it is known to hold (etcd).
-      this.send(MessageType.Heartbeat, id, this.term, { commit: Math.min(pr.match, this.commit), context });
+      const commit = Math.min(pr.match, this.commit);
+      this.send(MessageType.Heartbeat, id, this.term, { commit, context });
+      pr.sentCommit = Math.max(pr.sentCommit, commit);
     }
   }
 
