@@ -215,16 +215,11 @@ export class PartitionSearch<S, I, O> {
 }
 
 // Per-operation random words: the bitset hash is their XOR over the linearized operations, so
-// it updates in O(1) per step instead of rehashing ⌈n/32⌉ words.
+// it updates in O(1) per step instead of rehashing ⌈n/32⌉ words. Drawn through a non-linear
+// mix: outputs of a linear generator (xorshift) satisfy XOR relations that collide sets.
 function zobristTable(n: number): Int32Array {
   const table = new Int32Array(n);
-  let x = 0x2545f491;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    table[i] = x;
-  }
+  for (let i = 0; i < n; i++) table[i] = fmix32(imul(i + 1, 0x85ebca77) ^ 0x5bd1e995);
   return table;
 }
 
@@ -233,10 +228,14 @@ function zobristTable(n: number): Int32Array {
 // ten times slower than the rest of a search step.
 const imul = Math.imul;
 
-// murmur3's finalizer: consecutive state ids must differ in the low bits the table indexes by.
+// Consecutive state ids must differ in the low bits the memo table indexes by.
 function mixStateId(id: number): number {
-  let x = imul(id + 1, 0x9e3779b1);
-  x = imul(x ^ (x >>> 16), 0x85ebca6b);
+  return fmix32(imul(id + 1, 0x9e3779b1));
+}
+
+// murmur3's finalizer.
+function fmix32(h: number): number {
+  let x = imul(h ^ (h >>> 16), 0x85ebca6b);
   x = imul(x ^ (x >>> 13), 0xc2b2ae35);
   return x ^ (x >>> 16);
 }
