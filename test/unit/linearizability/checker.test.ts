@@ -235,6 +235,13 @@ describe('budgets', () => {
     expect(describeFailure(r)).toContain('unknown: the search ran out of budget');
   });
 
+  test('a budget on interned state keys bounds append-style states', () => {
+    const ops = parseKvEdn(readHistory('kv', 'c50-ok.txt'));
+    const r = checkOperations(kvStringModel, ops, { maxKeyChars: 20_000 });
+    expect(r.result).toBe('unknown');
+    expect(r.partitions.some((p) => p.result === 'unknown' && p.reason === 'keys')).toBe(true);
+  });
+
   test('a deadline yields unknown', () => {
     const r = checkOperations(registerModel, hard, { timeoutMs: 0, sliceSteps: 1_000 });
     expect(r.result).toBe('unknown');
