@@ -207,7 +207,8 @@ export class RaftCore {
     this.transferElapsed = 0;
     const pr = this.progress.get(to);
     if (pr !== undefined && pr.match === this.log.lastIndex()) this.send(MessageType.TimeoutNow, to);
-    else this.replicateTo(to, false);
+    // Even with nothing new to send, an (empty) App finds out where the target's log stands.
+    else this.replicateTo(to, true);
     return { ok: true };
   }
 
