@@ -21,7 +21,7 @@ export interface Idempotency {
 }
 
 interface CommandBase {
-  /** RFC 3339 time chosen by the node that received the request. */
+  /** RFC 3339 time chosen by the node that received the request, as `new Date().toISOString()` writes it. */
   readonly at: string;
   readonly idempotency?: Idempotency;
 }
@@ -63,7 +63,7 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 const MAX_FINGERPRINT_LENGTH = 128;
 const FORMAT_VERSION = 1;
 const KIND_CODES = { createPrinter: 1, createFilament: 2, createJob: 3, setJobStatus: 4 } as const;
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]+$/;
 
 /** The bytes of a log entry are not a valid command. Apply turns it into a 400, never a crash. */
@@ -79,8 +79,11 @@ export function isValidIdempotencyKey(key: string): boolean {
   return key.length <= MAX_IDEMPOTENCY_KEY_LENGTH && IDEMPOTENCY_KEY.test(key);
 }
 
+/** Exactly what Date.prototype.toISOString() produces, so it survives a round trip through milliseconds. */
 export function isValidTimestamp(at: string): boolean {
-  return TIMESTAMP.test(at) && Number.isFinite(Date.parse(at));
+  if (!TIMESTAMP.test(at)) return false;
+  const ms = Date.parse(at);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === at;
 }
 
 export function encodeCommand(command: Command): Uint8Array {

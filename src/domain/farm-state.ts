@@ -4,7 +4,7 @@
 import type { JobStatus } from './field-rules.js';
 import { IdempotencyTable, type IdempotencyLimits } from './idempotency-table.js';
 import type { FilamentRecord, JobRecord, PrinterRecord } from './records.js';
-import { SortedIds } from './sorted-ids.js';
+import { SortedRecords } from './sorted-records.js';
 
 export function reserves(status: JobStatus): boolean {
   return status === 'Queued' || status === 'Running';
@@ -19,35 +19,36 @@ export class FarmState {
   /** Highest command timestamp applied so far (ms since epoch): the state's notion of now. */
   nowMs = 0;
 
+  /** The sorted collections, when given, must hold exactly the records added later with `sorted = true`. */
   constructor(
     limits: IdempotencyLimits,
-    readonly printerIds = SortedIds.empty(),
-    readonly filamentIds = SortedIds.empty(),
-    readonly jobIds = SortedIds.empty(),
+    readonly printersById = SortedRecords.empty<PrinterRecord>(),
+    readonly filamentsById = SortedRecords.empty<FilamentRecord>(),
+    readonly jobsById = SortedRecords.empty<JobRecord>(),
   ) {
     this.idempotency = new IdempotencyTable(limits);
   }
 
-  addPrinter(printer: PrinterRecord, indexed = false): void {
+  addPrinter(printer: PrinterRecord, sorted = false): void {
     this.printers.set(printer.id, printer);
-    if (!indexed) this.printerIds.insert(printer.id);
+    if (!sorted) this.printersById.insert(printer);
   }
 
-  addFilament(filament: FilamentRecord, indexed = false): void {
+  addFilament(filament: FilamentRecord, sorted = false): void {
     this.filaments.set(filament.id, filament);
-    if (!indexed) this.filamentIds.insert(filament.id);
+    if (!sorted) this.filamentsById.insert(filament);
   }
 
   /** The job's filament must exist. */
-  addJob(job: JobRecord, indexed = false): void {
+  addJob(job: JobRecord, sorted = false): void {
     this.jobs.set(job.id, job);
-    if (!indexed) this.jobIds.insert(job.id);
+    if (!sorted) this.jobsById.insert(job);
     this.jobsByStatus[job.status]++;
     if (reserves(job.status)) this.filaments.get(job.filamentId)!.reservedWeight += job.weight;
   }
 
   /** Moves a job to `to`, releasing its reservation and consuming weight on Done. */
-  transition(job: JobRecord, to: JobStatus, at: string): void {
+  transition(job: JobRecord, to: JobStatus, at: number): void {
     const filament = this.filaments.get(job.filamentId)!;
     if (reserves(job.status) && !reserves(to)) filament.reservedWeight -= job.weight;
     if (to === 'Done') filament.remainingWeight -= job.weight;

@@ -31,9 +31,16 @@ export function isJobStatus(value: string): value is JobStatus {
   return (JOB_STATUSES as readonly string[]).includes(value);
 }
 
-/** A bounded string that is non-empty and already trimmed. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** No lone surrogate: such a string would not survive UTF-8 encoding unchanged. */
+export function isWellFormed(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
+/** A bounded string that is non-empty, already trimmed and well-formed. */
 export function isBoundedText(value: string, max: number): boolean {
-  return value.length > 0 && value.length <= max && value.trim() === value;
+  return value.length > 0 && value.length <= max && value.trim() === value && isWellFormed(value);
 }
 
 export function isPositiveSafeInteger(value: unknown): value is number {

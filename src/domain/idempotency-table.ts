@@ -1,13 +1,13 @@
 // Remembered first outcomes of requests that carried an Idempotency-Key.
 // Time is the state machine's watermark (the highest command timestamp applied),
 // never a local clock, so every replica expires the same keys at the same index.
-import type { CommandResult } from './command-result.js';
+import type { Outcome } from './outcome.js';
 
 export interface IdempotencyEntry {
   readonly fingerprint: string;
   /** Watermark when stored; non-decreasing in insertion order, so FIFO is age order. */
   readonly storedAt: number;
-  readonly result: CommandResult;
+  readonly outcome: Outcome;
 }
 
 export interface IdempotencyLimits {

@@ -16,9 +16,9 @@ import { FarmState } from './farm-state.js';
 import type { JobStatus } from './field-rules.js';
 import { DEFAULT_IDEMPOTENCY_LIMITS, type IdempotencyLimits } from './idempotency-table.js';
 import type { FarmCounts, FilamentQuery, JobQuery, Page, PageRequest } from './queries.js';
-import type { FilamentRecord, JobRecord, PrinterRecord } from './records.js';
+import { rejected, render, type Outcome } from './outcome.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
-import type { SortedIds } from './sorted-ids.js';
+import type { Identified, SortedRecords } from './sorted-records.js';
 import {
   filamentView,
   printJobView,
@@ -60,22 +60,23 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
       throw err;
     }
     const state = this.state;
-    state.nowMs = Math.max(state.nowMs, Date.parse(command.at));
+    const at = Date.parse(command.at);
+    state.nowMs = Math.max(state.nowMs, at);
     state.idempotency.expire(state.nowMs);
     const idem = command.idempotency;
     if (idem !== undefined) {
       const first = state.idempotency.get(idem.key);
       if (first !== undefined) {
         return first.fingerprint === idem.fingerprint
-          ? first.result
+          ? render(first.outcome, state)
           : rejection(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
       }
     }
-    const result = this.execute(command);
+    const outcome = this.execute(command, at);
     if (idem !== undefined) {
-      state.idempotency.remember(idem.key, { fingerprint: idem.fingerprint, storedAt: state.nowMs, result });
+      state.idempotency.remember(idem.key, { fingerprint: idem.fingerprint, storedAt: state.nowMs, outcome });
     }
-    return result;
+    return render(outcome, state);
   }
 
   snapshot(): Uint8Array {
@@ -107,22 +108,17 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
   }
 
   listPrinters(query: PageRequest): Page<PrinterView> {
-    const printers = this.state.printers;
-    return page(this.state.printerIds, query, (id) => printerView(printers.get(id)!));
+    return page(this.state.printersById, query, printerView);
   }
 
   listFilaments(query: FilamentQuery): Page<FilamentView> {
-    const filaments = this.state.filaments;
-    return page(this.state.filamentIds, query, (id) => {
-      const f = filaments.get(id)!;
-      return query.type === undefined || f.type === query.type ? filamentView(f) : undefined;
-    });
+    return page(this.state.filamentsById, query, (f) =>
+      query.type === undefined || f.type === query.type ? filamentView(f) : undefined,
+    );
   }
 
   listPrintJobs(query: JobQuery): Page<PrintJobView> {
-    const jobs = this.state.jobs;
-    return page(this.state.jobIds, query, (id) => {
-      const j = jobs.get(id)!;
+    return page(this.state.jobsById, query, (j) => {
       if (query.status !== undefined && j.status !== query.status) return undefined;
       if (query.printerId !== undefined && j.printerId !== query.printerId) return undefined;
       if (query.filamentId !== undefined && j.filamentId !== query.filamentId) return undefined;
@@ -148,53 +144,52 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
     return this.state.idempotency.size;
   }
 
-  private execute(command: Command): CommandResult {
+  private execute(command: Command, at: number): Outcome {
     switch (command.kind) {
       case 'createPrinter':
         return this.createPrinter(command);
       case 'createFilament':
         return this.createFilament(command);
       case 'createJob':
-        return this.createJob(command);
+        return this.createJob(command, at);
       case 'setJobStatus':
-        return this.setJobStatus(command);
+        return this.setJobStatus(command, at);
     }
   }
 
-  private createPrinter(c: CreatePrinterCommand): CommandResult {
+  private createPrinter(c: CreatePrinterCommand): Outcome {
     if (this.state.printers.has(c.id)) return alreadyExists('printer', c.id);
-    const printer: PrinterRecord = { id: c.id, company: c.company, model: c.model };
-    this.state.addPrinter(printer);
-    return { status: 201, body: printerView(printer) };
+    this.state.addPrinter({ id: c.id, company: c.company, model: c.model });
+    return { kind: 'createdPrinter', id: c.id };
   }
 
-  private createFilament(c: CreateFilamentCommand): CommandResult {
+  private createFilament(c: CreateFilamentCommand): Outcome {
     if (this.state.filaments.has(c.id)) return alreadyExists('filament', c.id);
-    const filament: FilamentRecord = {
+    this.state.addFilament({
       id: c.id,
       type: c.type,
       color: c.color,
       totalWeight: c.totalWeight,
+      initialRemainingWeight: c.remainingWeight,
       remainingWeight: c.remainingWeight,
       reservedWeight: 0,
-    };
-    this.state.addFilament(filament);
-    return { status: 201, body: filamentView(filament) };
+    });
+    return { kind: 'createdFilament', id: c.id };
   }
 
-  private createJob(c: CreateJobCommand): CommandResult {
+  private createJob(c: CreateJobCommand, at: number): Outcome {
     const state = this.state;
     if (state.jobs.has(c.id)) return alreadyExists('print job', c.id);
     if (!state.printers.has(c.printerId)) {
-      return rejection(400, 'UNKNOWN_PRINTER', `printer ${JSON.stringify(c.printerId)} does not exist`);
+      return rejected(400, 'UNKNOWN_PRINTER', `printer ${JSON.stringify(c.printerId)} does not exist`);
     }
     const filament = state.filaments.get(c.filamentId);
     if (filament === undefined) {
-      return rejection(400, 'UNKNOWN_FILAMENT', `filament ${JSON.stringify(c.filamentId)} does not exist`);
+      return rejected(400, 'UNKNOWN_FILAMENT', `filament ${JSON.stringify(c.filamentId)} does not exist`);
     }
     const available = filament.remainingWeight - filament.reservedWeight;
     if (c.weight > available) {
-      return rejection(
+      return rejected(
         400,
         'INSUFFICIENT_FILAMENT',
         `filament ${JSON.stringify(filament.id)} has ${available} g available ` +
@@ -202,40 +197,39 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
           `the job needs ${c.weight} g`,
       );
     }
-    const job: JobRecord = {
+    state.addJob({
       id: c.id,
       printerId: c.printerId,
       filamentId: c.filamentId,
       filepath: c.filepath,
       weight: c.weight,
       status: 'Queued',
-      createdAt: c.at,
-      updatedAt: c.at,
-    };
-    state.addJob(job);
-    return { status: 201, body: printJobView(job) };
+      createdAt: at,
+      updatedAt: at,
+    });
+    return { kind: 'createdJob', id: c.id };
   }
 
-  private setJobStatus(c: SetJobStatusCommand): CommandResult {
+  private setJobStatus(c: SetJobStatusCommand, at: number): Outcome {
     const job = this.state.jobs.get(c.jobId);
-    if (job === undefined) return rejection(404, 'NOT_FOUND', `print job ${JSON.stringify(c.jobId)} does not exist`);
+    if (job === undefined) return rejected(404, 'NOT_FOUND', `print job ${JSON.stringify(c.jobId)} does not exist`);
     if (!ALLOWED_TRANSITIONS[job.status].includes(c.status)) {
-      return rejection(400, 'INVALID_TRANSITION', `a ${job.status} job cannot become ${c.status}`);
+      return rejected(400, 'INVALID_TRANSITION', `a ${job.status} job cannot become ${c.status}`);
     }
-    this.state.transition(job, c.status, c.at);
-    return { status: 200, body: printJobView(job) };
+    this.state.transition(job, c.status, at);
+    return { kind: 'jobStatus', id: job.id, status: c.status, at };
   }
 }
 
-function alreadyExists(what: string, id: string): CommandResult {
-  return rejection(409, 'ALREADY_EXISTS', `${what} ${JSON.stringify(id)} already exists`);
+function alreadyExists(what: string, id: string): Outcome {
+  return rejected(409, 'ALREADY_EXISTS', `${what} ${JSON.stringify(id)} already exists`);
 }
 
-/** Walks ids after `query.after` in order; `pick` returns undefined to skip an id. */
-function page<T>(ids: SortedIds, query: PageRequest, pick: (id: string) => T | undefined): Page<T> {
+/** Walks records after `query.after` in id order; `pick` returns undefined to skip one. */
+function page<R extends Identified, T>(records: SortedRecords<R>, query: PageRequest, pick: (record: R) => T | undefined): Page<T> {
   const items: T[] = [];
-  for (let i = ids.indexAfter(query.after); i < ids.size; i++) {
-    const item = pick(ids.at(i)!);
+  for (const record of records.after(query.after)) {
+    const item = pick(record);
     if (item === undefined) continue;
     if (items.length === query.limit) return { items, hasMore: true };
     items.push(item);

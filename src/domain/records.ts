@@ -12,8 +12,10 @@ export interface FilamentRecord {
   readonly type: FilamentType;
   readonly color: string;
   readonly totalWeight: number;
+  /** Remaining weight when created: the creation's answer, and the base of invariant I2. */
+  readonly initialRemainingWeight: number;
   remainingWeight: number;
-  /** Σ weight of this filament's Queued and Running jobs, kept incrementally. */
+  /** Σ weight of this filament's Queued and Running jobs, kept incrementally (never stored). */
   reservedWeight: number;
 }
 
@@ -24,6 +26,7 @@ export interface JobRecord {
   readonly filepath: string;
   readonly weight: number;
   status: JobStatus;
-  readonly createdAt: string;
-  updatedAt: string;
+  /** Milliseconds since the epoch; commands carry canonical toISOString() times, so this round-trips. */
+  readonly createdAt: number;
+  updatedAt: number;
 }

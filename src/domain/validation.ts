@@ -9,6 +9,7 @@ import {
   MAX_TOTAL_WEIGHT_GRAMS,
   isFilamentType,
   isValidId,
+  isWellFormed,
   type FilamentType,
   type JobStatus,
 } from './field-rules.js';
@@ -233,6 +234,7 @@ function text(o: Json, field: string, max: number): string {
   const trimmed = value.trim();
   if (trimmed.length === 0) throw invalid(`${field} must not be empty`);
   if (trimmed.length > max) throw invalid(`${field} must be at most ${max} characters`);
+  if (!isWellFormed(trimmed)) throw invalid(`${field} must be valid Unicode text`);
   return trimmed;
 }
 

@@ -32,25 +32,26 @@ export function printerView(p: PrinterRecord): PrinterView {
   return { id: p.id, company: p.company, model: p.model };
 }
 
-export function filamentView(f: FilamentRecord): FilamentView {
+export function filamentView(f: FilamentRecord, remainingWeight = f.remainingWeight): FilamentView {
   return {
     id: f.id,
     type: f.type,
     color: f.color,
     total_weight_in_grams: f.totalWeight,
-    remaining_weight_in_grams: f.remainingWeight,
+    remaining_weight_in_grams: remainingWeight,
   };
 }
 
-export function printJobView(j: JobRecord): PrintJobView {
+/** `as` overrides the status and update time (to answer as of an earlier transition). */
+export function printJobView(j: JobRecord, as?: { status: JobStatus; updatedAt: number }): PrintJobView {
   return {
     id: j.id,
     printer_id: j.printerId,
     filament_id: j.filamentId,
     filepath: j.filepath,
     print_weight_in_grams: j.weight,
-    status: j.status,
-    created_at: j.createdAt,
-    updated_at: j.updatedAt,
+    status: as?.status ?? j.status,
+    created_at: new Date(j.createdAt).toISOString(),
+    updated_at: new Date(as?.updatedAt ?? j.updatedAt).toISOString(),
   };
 }
