@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       id: config.id,
       raftAddress: config.raft,
       raftListen: config.raftListen,
+      ...(config.raftBindOutbound !== undefined ? { raftBindOutbound: config.raftBindOutbound } : {}),
       httpAddress: config.http,
       dataDir: config.dataDir,
       bootstrap: config.bootstrap,

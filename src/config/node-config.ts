@@ -1,6 +1,7 @@
 // Command line and environment of a Raft3D node. Compatible with the original
 // Raft3D flags (-id -http -raft -data -bootstrap -join); every flag has an
 // environment variable for containers. Flags win over the environment.
+import { isIP } from 'node:net';
 import { DEFAULT_RAFT_OPTIONS, type RaftNodeOptions } from '../consensus/runtime/node-options.js';
 
 export interface NodeConfig {
@@ -13,6 +14,8 @@ export interface NodeConfig {
   readonly raft: string;
   /** Where the peer listener binds (defaults to raft). */
   readonly raftListen: string;
+  /** Source IP of dialled peer connections; undefined lets the OS choose. */
+  readonly raftBindOutbound: string | undefined;
   readonly dataDir: string;
   readonly bootstrap: boolean;
   /** HTTP addresses of existing members to join through. */
@@ -37,6 +40,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'http-listen': { env: 'RAFT3D_HTTP_LISTEN', help: 'HTTP bind address when it differs from -http (e.g. 0.0.0.0:8001)' },
   raft: { env: 'RAFT3D_RAFT', help: 'Raft peer address to advertise and listen on, host:port (e.g. 127.0.0.1:9001)' },
   'raft-listen': { env: 'RAFT3D_RAFT_LISTEN', help: 'peer bind address when it differs from -raft (e.g. 0.0.0.0:9001)' },
+  'raft-bind-outbound': { env: 'RAFT3D_RAFT_BIND_OUTBOUND', help: 'source IP of connections dialled to peers (e.g. 127.0.0.11; default: chosen by the OS)' },
   data: { env: 'RAFT3D_DATA', help: 'data directory (log, term/vote, snapshots)' },
   bootstrap: { env: 'RAFT3D_BOOTSTRAP', help: 'create a new cluster with this node as its first member (ignored when the node has state)', boolean: true },
   join: { env: 'RAFT3D_JOIN', help: 'HTTP address(es) of existing members to join through, comma-separated' },
@@ -146,6 +150,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
     httpListen: hostPort('http-listen', get('http-listen') ?? http),
     raft,
     raftListen: hostPort('raft-listen', get('raft-listen') ?? raft),
+    raftBindOutbound: ipAddress('raft-bind-outbound', get('raft-bind-outbound')),
     dataDir: get('data') ?? `./data/${id}`,
     bootstrap,
     join,
@@ -166,6 +171,12 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
       maxInflight: int('max-inflight', d.maxInflight, 1),
     },
   };
+}
+
+function ipAddress(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (isIP(value) === 0) throw new ConfigError(`-${flag} must be an IP address, got "${value}"`);
+  return value;
 }
 
 function hostPort(flag: string, value: string): string {

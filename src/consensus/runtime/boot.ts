@@ -19,6 +19,8 @@ export interface BootOptions {
   readonly httpAddress: string;
   /** Address to listen on for peers (defaults to raftAddress; differs in containers: 0.0.0.0:9001). */
   readonly raftListen?: string;
+  /** Source IP for dialled peer connections (chaos tests give each node its own loopback IP). */
+  readonly raftBindOutbound?: string;
   readonly dataDir: string;
   readonly bootstrap: boolean;
   readonly clusterToken?: string;
@@ -86,6 +88,7 @@ export async function bootRaftNode<R>(
   let node: RaftNode<R> | null = null;
   const transport = new TcpTransport({
     listen: opts.raftListen ?? opts.raftAddress,
+    ...(opts.raftBindOutbound !== undefined ? { localAddress: opts.raftBindOutbound } : {}),
     self: { id: opts.id, incarnation: identity.incarnation },
     clusterId: () => node?.clusterId ?? '',
     ...(opts.clusterToken ? { token: opts.clusterToken } : {}),

@@ -22,6 +22,8 @@ export interface OutboundLinkOptions {
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
   readonly connectTimeoutMs: number;
+  /** Source IP to dial from; the OS picks one when absent. */
+  readonly localAddress?: string;
   /** How long a write may wait for 'drain' before the connection is presumed dead. */
   readonly stallTimeoutMs: number;
   /** The encoded Hello to open each connection with (built per connection: the cluster id may have changed). */
@@ -145,6 +147,7 @@ export class OutboundLink {
       noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: KEEPALIVE_DELAY_MS,
+      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
     });
     this.socket = socket;
     this.established = false;

@@ -18,6 +18,11 @@ export type { PeerIdentity, TransportLogger } from './transport-types.js';
 export interface TcpTransportOptions {
   /** host:port to listen on (host '' or 0.0.0.0 for all interfaces; port 0 for an ephemeral one). */
   readonly listen: string;
+  /**
+   * Source IP of the connections this node dials (one loopback IP per node
+   * lets a test proxy tell which node a connection comes from).
+   */
+  readonly localAddress?: string;
   readonly self: { readonly id: string; readonly incarnation: string };
   /** Read on every Hello sent and received; '' while unknown (a joining node). */
   readonly clusterId: () => string;
@@ -187,6 +192,7 @@ export class TcpTransport {
       backoffMinMs: this.backoffMinMs,
       backoffMaxMs: this.backoffMaxMs,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
       stallTimeoutMs: STALL_TIMEOUT_MS,
       hello: () => this.hello(),
       logger: this.log,
