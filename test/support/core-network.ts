@@ -142,6 +142,8 @@ export class CoreNetwork {
   /** State machine contents behind every snapshot ever taken, by index/term. */
   private readonly snapshotStates = new Map<string, Entry[]>();
   private incarnations = 0;
+  /** When false, Readies are handled only by explicit process() calls (more interleavings, crashes mid-Ready). */
+  autoProcess = true;
 
   constructor(options: Partial<CoreOptions> = {}, seed = 1) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
@@ -218,7 +220,7 @@ export class CoreNetwork {
     for (let i = 0; i < n; i++) {
       if (this.down.has(id)) return;
       this.core(id).tick();
-      this.process(id);
+      if (this.autoProcess) this.process(id);
     }
   }
 
@@ -272,15 +274,31 @@ export class CoreNetwork {
     return batch.length;
   }
 
+  /** Delivers the i-th pending message (any order: reordering). */
+  deliverAt(i: number): void {
+    const m = this.wire[i];
+    if (m === undefined) return;
+    this.wire = this.wire.filter((x) => x !== m);
+    this.stepInto(m);
+  }
+
+  dropAt(i: number): void {
+    const m = this.wire[i];
+    if (m === undefined) return;
+    this.wire = this.wire.filter((x) => x !== m);
+    this.lost(m);
+  }
+
   /** Delivers one message (it need not be on the wire: duplicates and crafted messages too). */
   inject(m: Message): void {
     this.stepInto(m);
   }
 
   drop(f: Filter = {}): number {
-    const before = this.wire.length;
-    this.wire = this.wire.filter((m) => !matches(m, f));
-    return before - this.wire.length;
+    const dropped = this.pending(f);
+    this.wire = this.wire.filter((m) => !dropped.includes(m));
+    for (const m of dropped) this.lost(m);
+    return dropped.length;
   }
 
   /** Takes matching messages off the wire without delivering them (to deliver later, reordered). */
@@ -292,13 +310,13 @@ export class CoreNetwork {
 
   /** Delivers everything until no message is left; bounded. */
   stabilize(maxMessages = 100_000): number {
-    this.processAll();
     let n = 0;
-    while (this.wire.length > 0) {
+    for (;;) {
+      this.processAll();
+      if (this.wire.length === 0) return n;
       if (n > maxMessages) throw new Error('network did not settle');
       n += this.deliver();
     }
-    return n;
   }
 
   /** Cuts the links between a and b in both directions (messages on a cut link are lost when sent). */
@@ -340,6 +358,20 @@ export class CoreNetwork {
   crash(id: NodeId): void {
     this.stop(id);
     this.restart(id);
+  }
+
+  /**
+   * Crashes while handling a Ready: its leaderMessages already left (they may
+   * be sent before the write), its write never completed.
+   */
+  crashMidReady(id: NodeId): void {
+    const node = this.node(id);
+    if (!this.down.has(id) && node.core.hasReady()) {
+      const rd = node.core.ready();
+      for (const m of rd.leaderMessages) this.checkEarlyMessage(node, m);
+      this.route(rd.leaderMessages);
+    }
+    this.crash(id);
   }
 
   // ------------------------------------------------------------ helpers
@@ -409,15 +441,31 @@ export class CoreNetwork {
 
   private route(msgs: readonly Message[]): void {
     for (const m of msgs) {
-      if (this.cut.has(`${m.from}>${m.to}`) || !this.nodes.has(m.to)) continue;
-      this.wire.push(m);
+      if (this.cut.has(`${m.from}>${m.to}`) || !this.nodes.has(m.to)) this.lost(m);
+      else this.wire.push(m);
     }
   }
 
   private stepInto(m: Message): void {
-    if (this.down.has(m.to) || !this.nodes.has(m.to)) return;
+    if (this.down.has(m.to) || !this.nodes.has(m.to)) {
+      this.lost(m);
+      return;
+    }
     this.core(m.to).step(m);
-    this.process(m.to);
+    if (this.autoProcess) this.process(m.to);
+    // Like the runtime's snapshot sender: the stream finished.
+    if (m.type === MessageType.Snap) this.reportSnapshot(m, true);
+  }
+
+  /** A message that will never arrive; a lost Snap is a failed snapshot transfer, which the runtime reports. */
+  private lost(m: Message): void {
+    if (m.type === MessageType.Snap) this.reportSnapshot(m, false);
+  }
+
+  private reportSnapshot(m: Message, ok: boolean): void {
+    if (this.down.has(m.from) || !this.nodes.has(m.from)) return;
+    this.core(m.from).reportSnapshot(m.to, ok);
+    if (this.autoProcess) this.process(m.from);
   }
 
   private persist(node: SimNode, rd: Ready): void {
@@ -467,10 +515,14 @@ export class CoreNetwork {
     const hs = node.store.hardState;
     const isPreVote = m.type === MessageType.PreVote || m.type === MessageType.PreVoteResp;
     if (!isPreVote && m.term > hs.term) throw new Error(`${node.id}: ${m.type} of term ${m.term} sent with durable term ${hs.term}`);
-    if (m.type === MessageType.VoteResp && !m.reject && hs.vote !== m.to) {
+    // A node durably past the message's term can never act in that term again.
+    const votedFor = hs.term > m.term ? null : hs.vote;
+    if (m.type === MessageType.VoteResp && !m.reject && votedFor !== null && votedFor !== m.to) {
       throw new Error(`${node.id}: granted a vote to ${m.to} in term ${m.term} with durable vote '${hs.vote}'`);
     }
-    if (m.type === MessageType.Vote && hs.vote !== node.id) throw new Error(`${node.id}: campaigned before its own vote was durable`);
+    if (m.type === MessageType.Vote && votedFor !== null && votedFor !== node.id) {
+      throw new Error(`${node.id}: campaigned in term ${m.term} before its own vote was durable`);
+    }
     if (m.type === MessageType.AppResp && !m.reject && m.index > 0) {
       const snapIndex = node.store.snapshot?.index ?? 0;
       const stored = m.index <= snapIndex || node.store.entries.some((e) => e.index === m.index);

@@ -771,7 +771,12 @@ export class RaftCore {
    */
   private sendWindowProbe(to: NodeId, pr: Progress): void {
     const prevTerm = this.log.term(pr.next - 1);
-    if (prevTerm === undefined) return;
+    if (prevTerm === undefined) {
+      // The window's end was compacted meanwhile: start over from the match point (likely a snapshot).
+      pr.becomeProbe();
+      this.sendAppend(to, true);
+      return;
+    }
     this.send(MessageType.App, to, this.term, { index: pr.next - 1, logTerm: prevTerm, commit: this.commit });
   }
 

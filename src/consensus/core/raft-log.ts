@@ -76,7 +76,8 @@ export class RaftLog {
     if (index > this.offset) return this.entries[index - this.offset - 1]!.term;
     if (index === this.offset && this.offsetTerm !== undefined) return this.offsetTerm;
     if (this.snap !== null && this.snap.index === index) return this.snap.term;
-    return index === 0 ? 0 : undefined;
+    // Index 0 (before the first entry) is known only while nothing is compacted (offset 0 above).
+    return undefined;
   }
 
   matchTerm(index: number, term: number): boolean {
