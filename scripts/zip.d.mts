@@ -1,0 +1,1 @@
+export declare function readZipEntry(zipPath: string, entryName: string): Buffer;
