@@ -12,6 +12,7 @@ import type { RaftNode } from './consensus/runtime/raft-node.js';
 import { AppModule } from './app.module.js';
 import { configureHttp, createFastifyAdapter } from './http/index.js';
 import { joinCluster } from './cluster/join-client.js';
+import { prepareKubernetesStart } from './kubernetes/kubernetes-start.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -36,6 +37,9 @@ async function main(): Promise<void> {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
+
+  // Kubernetes mode: probe the peers and decide bootstrap / join / resume before the node boots.
+  config = await prepareKubernetesStart(config, logger);
 
   const stateMachine = new PrintFarmStateMachine();
   const metrics = new RaftMetrics();

@@ -3,6 +3,7 @@
 // environment variable for containers. Flags win over the environment.
 import { isIP } from 'node:net';
 import { DEFAULT_RAFT_OPTIONS, type RaftNodeOptions } from '../consensus/runtime/node-options.js';
+import { KUBERNETES_ENV, KubernetesConfigError, kubernetesConfigFromEnv, kubernetesFlagDefaults, type KubernetesConfig } from '../kubernetes/k8s-config.js';
 
 export interface NodeConfig {
   readonly id: string;
@@ -26,6 +27,8 @@ export interface NodeConfig {
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
   readonly raftOptions: RaftNodeOptions;
+  /** Set in Kubernetes mode (RAFT3D_K8S_HEADLESS_SERVICE): start-up decides bootstrap or join from the peers. */
+  readonly kubernetes?: KubernetesConfig;
 }
 
 interface FlagSpec {
@@ -96,6 +99,8 @@ export function helpText(): string {
     lines.push(`  ${flag.padEnd(28)} ${spec.env.padEnd(28)} ${spec.help}`);
   }
   lines.push('', 'Restarting a node with its data directory needs neither -bootstrap nor -join.');
+  lines.push('', 'Kubernetes mode (id, addresses and data directory default from the pod; bootstrap or join is decided at start-up):');
+  for (const [name, help] of Object.entries(KUBERNETES_ENV)) lines.push(`  ${name.padEnd(57)} ${help}`);
   return lines.join('\n');
 }
 
@@ -105,8 +110,16 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): NodeConfig {
   const flags = parseFlags(argv);
+  let kubernetes: KubernetesConfig | null;
+  try {
+    kubernetes = kubernetesConfigFromEnv(env);
+  } catch (error) {
+    if (error instanceof KubernetesConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+  const k8sDefaults: Readonly<Record<string, string>> = kubernetes ? kubernetesFlagDefaults(kubernetes) : {};
   const get = (name: string): string | undefined => {
-    const v = flags.get(name) ?? env[FLAGS[name]!.env];
+    const v = flags.get(name) ?? (env[FLAGS[name]!.env] || undefined) ?? k8sDefaults[name];
     return v === undefined || v === '' ? undefined : v;
   };
   const required = (name: string): string => {
@@ -170,6 +183,7 @@ export function loadNodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv):
       },
       maxInflight: int('max-inflight', d.maxInflight, 1),
     },
+    ...(kubernetes ? { kubernetes } : {}),
   };
 }
 
