@@ -47,15 +47,36 @@ export class PrintJobsController {
     return this.farm.getPrintJob(parsePathId(id), parseConsistency(queryConsistency, consistency));
   }
 
-  /** The seed's form is POST with `?status=`; PUT is an alias (api.md §3). */
+  /** The seed's form: POST with `?status=` (or a JSON body `{"status": …}`). */
   @Post(':id/status')
-  @Put(':id/status')
-  async setStatus(
+  setStatus(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
     @Body() body: unknown,
     @Headers(IDEMPOTENCY_HEADER) key: unknown,
     @Res({ passthrough: true }) reply: HttpReply,
+  ): Promise<unknown> {
+    return this.changeStatus(id, query, body, key, reply);
+  }
+
+  /** PUT is an alias of POST (api.md §3). */
+  @Put(':id/status')
+  putStatus(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Body() body: unknown,
+    @Headers(IDEMPOTENCY_HEADER) key: unknown,
+    @Res({ passthrough: true }) reply: HttpReply,
+  ): Promise<unknown> {
+    return this.changeStatus(id, query, body, key, reply);
+  }
+
+  private async changeStatus(
+    id: string,
+    query: Record<string, unknown>,
+    body: unknown,
+    key: unknown,
+    reply: HttpReply,
   ): Promise<unknown> {
     const jobId = parsePathId(id);
     const status = parseStatusTarget(query, body);
