@@ -13,7 +13,7 @@ export type ErrorReplyAdapter = Pick<HttpServer, 'reply' | 'isHeadersSent' | 'se
 
 interface ErrorResponse {
   readonly status: number;
-  readonly body: ErrorBody;
+  readonly body: ErrorBody & Readonly<Record<string, unknown>>;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -68,7 +68,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const status = exception.getStatus();
     if (status === 404 && isUnmatchedRoute(request)) return this.noRoute(request);
     const response = exception.getResponse();
-    if (isErrorBody(response)) return { status, body: response, headers: {} };
+    if (isErrorBody(response)) return { status, body: { ...response }, headers: {} };
     switch (fastifyCode(exception.cause)) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return plain(413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the limit');
@@ -78,7 +78,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return plain(400, 'VALIDATION_FAILED', 'request body is not valid JSON');
     }
-    return plain(status, codeFor(status), messageOf(response, exception.message));
+    const answer = plain(status, codeFor(status), messageOf(response, exception.message));
+    return { ...answer, body: { ...extraFields(response), ...answer.body } };
   }
 
   private noRoute(request: unknown): ErrorResponse {
@@ -138,6 +139,20 @@ function fastifyCode(cause: unknown): string | undefined {
     return cause.code;
   }
   return undefined;
+}
+
+/**
+ * Fields of an exception's response object beyond Nest's own message/error/
+ * statusCode (e.g. terminus's `status`, `info` and `details` on a failed health
+ * check), kept next to `error` and `code`.
+ */
+function extraFields(response: string | object): Record<string, unknown> {
+  if (typeof response === 'string') return {};
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(response)) {
+    if (key !== 'message' && key !== 'error' && key !== 'statusCode' && key !== 'code') extra[key] = value;
+  }
+  return extra;
 }
 
 function messageOf(response: string | object, fallback: string): string {

@@ -2,7 +2,7 @@
 // single-node in-process replicator. Requests go through `inject` (no sockets).
 import 'reflect-metadata';
 import { jest } from '@jest/globals';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, HttpException, Module, ServiceUnavailableException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CommandResult } from '../../../src/domain/command-result.js';
@@ -32,6 +32,18 @@ class ProbeController {
   @Get('boom')
   boom(): never {
     throw new Error('unexpected failure');
+  }
+
+  /** What terminus throws for a failed check. */
+  @Get('unready')
+  unready(): never {
+    throw new ServiceUnavailableException({ status: 'error', info: {}, error: { raft: { status: 'down' } }, details: { raft: { status: 'down' } } });
+  }
+
+  /** Another module's own error body. */
+  @Get('token')
+  token(): never {
+    throw new HttpException({ error: 'a valid cluster token is required', code: 'UNAUTHORIZED' }, 401);
   }
 }
 

@@ -114,6 +114,22 @@ describe('every failure is JSON {error, code}', () => {
     expect((await call({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
   });
 
+  test('other modules\' HttpExceptions keep their own body or gain error and code', async () => {
+    const own = await call({ method: 'GET', url: '/health/token' });
+    expect([own.statusCode, own.json()]).toEqual([401, { error: 'a valid cluster token is required', code: 'UNAUTHORIZED' }]);
+    const unready = await call({ method: 'GET', url: '/health/unready' });
+    expect([unready.statusCode, unready.json()]).toEqual([
+      503,
+      {
+        status: 'error',
+        info: {},
+        details: { raft: { status: 'down' } },
+        error: 'Service Unavailable Exception',
+        code: 'SERVICE_UNAVAILABLE',
+      },
+    ]);
+  });
+
   test('validation runs before anything is proposed', async () => {
     const applied = t.replicator.applied.length;
     const r = await call({ method: 'POST', url: '/api/v1/print_jobs', payload: { printer_id: 'p', filament_id: 'f', filepath: 'x' } });
