@@ -139,8 +139,13 @@ export class ProcessCluster {
     }
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
     process.kill(proc.pid!, signal);
-    const timer = sleep(timeoutMs).then(() => 'timeout' as const);
-    if ((await Promise.race([exited, timer])) === 'timeout') {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
       process.kill(proc.pid!, 'SIGKILL');
       await exited;
     }
