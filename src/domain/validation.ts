@@ -210,19 +210,21 @@ function isAbsent(value: unknown): boolean {
 
 function optionalId(o: Json): { id?: string } {
   const value = o['id'];
-  if (isAbsent(value)) return {};
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw invalid('id must be a string or an integer');
-    return { id: String(value) };
-  }
-  if (typeof value !== 'string' || !isValidId(value)) throw invalid(idRule('id'));
-  return { id: value };
+  return isAbsent(value) ? {} : { id: idValue(value, 'id') };
 }
 
 function reference(o: Json, field: string): string {
   const value = o[field];
   if (isAbsent(value)) throw invalid(`${field} is required`);
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  return idValue(value, field);
+}
+
+/** An id given as a string, or as an integer stored as its decimal string. */
+function idValue(value: unknown, field: string): string {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw invalid(`${field} must be a string or an integer`);
+    return String(value);
+  }
   if (typeof value !== 'string' || !isValidId(value)) throw invalid(idRule(field));
   return value;
 }
@@ -246,7 +248,8 @@ function integer(o: Json, field: string, min: number, max: number): number {
     const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
     throw invalid(`${field} must be ${range}`);
   }
-  return value;
+  // -0 would survive in memory but not in snapshots; keep every replica's value identical.
+  return value === 0 ? 0 : value;
 }
 
 function single(query: Query, name: string): string | undefined {

@@ -121,6 +121,7 @@ describe('bodies', () => {
     expect(parseFilamentInput(spool)).toMatchObject({ totalWeight: 1000, remainingWeight: 1000 });
     expect(parseFilamentInput({ ...spool, remaining_weight_in_grams: null })).toMatchObject({ remainingWeight: 1000 });
     expect(parseFilamentInput({ ...spool, remaining_weight_in_grams: 0 })).toMatchObject({ remainingWeight: 0 });
+    expect(Object.is(parseFilamentInput({ ...spool, remaining_weight_in_grams: -0 }).remainingWeight, 0)).toBe(true);
     expect(parseFilamentInput({ ...spool, remaining_weight_in_grams: 1000 })).toMatchObject({ remainingWeight: 1000 });
     expect(outcome(() => parseFilamentInput({ ...spool, remaining_weight_in_grams: 1001 }))).toBe(
       'remaining_weight_in_grams must not exceed total_weight_in_grams',
