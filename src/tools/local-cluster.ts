@@ -51,8 +51,9 @@ function start(spec: NodeSpec): void {
 /** Shows the log lines a person running the cluster cares about; everything goes to data/<node>.log. */
 function printInteresting(id: string, line: string): void {
   try {
-    const rec = JSON.parse(line) as { level?: number; msg?: string };
-    if ((rec.level ?? 30) >= 40 || /leader|elected|joined|bootstrapped|resumed|membership|snapshot|shutting|stopped/.test(rec.msg ?? '')) {
+    const rec = JSON.parse(line) as { level?: number; msg?: string; context?: string };
+    if (rec.context !== undefined && (rec.level ?? 30) < 40) return; // Nest's start-up chatter
+    if ((rec.level ?? 30) >= 40 || /leader elected|joined|bootstrapped|resumed|membership change|snapshot|shutting|stopped/.test(rec.msg ?? '')) {
       process.stdout.write(`[${id}] ${rec.msg ?? line}\n`);
     }
   } catch {
