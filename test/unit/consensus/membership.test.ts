@@ -1,5 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
-import { CoreNetwork, DEFAULT_OPTIONS, member, membershipOf } from '../../support/core-network.js';
+import { CoreNetwork, DEFAULT_OPTIONS, member } from '../../support/core-network.js';
 import { EntryType, MessageType, type NodeId } from '../../../src/consensus/core/types.js';
 
 const ET = DEFAULT_OPTIONS.electionTicks;
