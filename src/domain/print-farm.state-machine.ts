@@ -17,6 +17,7 @@ import type { JobStatus } from './field-rules.js';
 import { DEFAULT_IDEMPOTENCY_LIMITS, type IdempotencyLimits } from './idempotency-table.js';
 import type { FarmCounts, FilamentQuery, JobQuery, Page, PageRequest } from './queries.js';
 import { rejected, render, type Outcome } from './outcome.js';
+import type { FilamentRecord, JobRecord, PrinterRecord } from './records.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 import type { Identified, SortedRecords } from './sorted-records.js';
 import {
@@ -68,7 +69,7 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
       const first = state.idempotency.get(idem.key);
       if (first !== undefined) {
         return first.fingerprint === idem.fingerprint
-          ? render(first.outcome, state)
+          ? render(first.outcome)
           : rejection(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
       }
     }
@@ -76,7 +77,7 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
     if (idem !== undefined) {
       state.idempotency.remember(idem.key, { fingerprint: idem.fingerprint, storedAt: state.nowMs, outcome });
     }
-    return render(outcome, state);
+    return render(outcome);
   }
 
   snapshot(): Uint8Array {
@@ -159,13 +160,14 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
 
   private createPrinter(c: CreatePrinterCommand): Outcome {
     if (this.state.printers.has(c.id)) return alreadyExists('printer', c.id);
-    this.state.addPrinter({ id: c.id, company: c.company, model: c.model });
-    return { kind: 'createdPrinter', id: c.id };
+    const printer: PrinterRecord = { id: c.id, company: c.company, model: c.model, position: 0 };
+    this.state.addPrinter(printer);
+    return { kind: 'createdPrinter', printer };
   }
 
   private createFilament(c: CreateFilamentCommand): Outcome {
     if (this.state.filaments.has(c.id)) return alreadyExists('filament', c.id);
-    this.state.addFilament({
+    const filament: FilamentRecord = {
       id: c.id,
       type: c.type,
       color: c.color,
@@ -173,8 +175,10 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
       initialRemainingWeight: c.remainingWeight,
       remainingWeight: c.remainingWeight,
       reservedWeight: 0,
-    });
-    return { kind: 'createdFilament', id: c.id };
+      position: 0,
+    };
+    this.state.addFilament(filament);
+    return { kind: 'createdFilament', filament };
   }
 
   private createJob(c: CreateJobCommand, at: number): Outcome {
@@ -197,7 +201,7 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
           `the job needs ${c.weight} g`,
       );
     }
-    state.addJob({
+    const job: JobRecord = {
       id: c.id,
       printerId: c.printerId,
       filamentId: c.filamentId,
@@ -206,8 +210,10 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
       status: 'Queued',
       createdAt: at,
       updatedAt: at,
-    });
-    return { kind: 'createdJob', id: c.id };
+      position: 0,
+    };
+    state.addJob(job);
+    return { kind: 'createdJob', job };
   }
 
   private setJobStatus(c: SetJobStatusCommand, at: number): Outcome {
@@ -217,7 +223,7 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
       return rejected(400, 'INVALID_TRANSITION', `a ${job.status} job cannot become ${c.status}`);
     }
     this.state.transition(job, c.status, at);
-    return { kind: 'jobStatus', id: job.id, status: c.status, at };
+    return { kind: 'jobStatus', job, status: c.status, at };
   }
 }
 

@@ -1,13 +1,22 @@
 // The state machine's own mutable records; never handed out (views.ts copies).
 import type { FilamentType, JobStatus } from './field-rules.js';
 
-export interface PrinterRecord {
+interface Positioned {
+  /**
+   * Scratch slot of the snapshot encoder: the record's row in the snapshot being
+   * written, so idempotency outcomes can refer to rows without a hash lookup.
+   * Not part of the state; 0 until a snapshot is taken.
+   */
+  position: number;
+}
+
+export interface PrinterRecord extends Positioned {
   readonly id: string;
   readonly company: string;
   readonly model: string;
 }
 
-export interface FilamentRecord {
+export interface FilamentRecord extends Positioned {
   readonly id: string;
   readonly type: FilamentType;
   readonly color: string;
@@ -19,7 +28,7 @@ export interface FilamentRecord {
   reservedWeight: number;
 }
 
-export interface JobRecord {
+export interface JobRecord extends Positioned {
   readonly id: string;
   readonly printerId: string;
   readonly filamentId: string;

@@ -19,7 +19,7 @@ import {
 import type { IdempotencyLimits } from './idempotency-table.js';
 import type { Outcome } from './outcome.js';
 import type { FilamentRecord, JobRecord, PrinterRecord } from './records.js';
-import { SortedRecords, type Identified } from './sorted-records.js';
+import { SortedRecords } from './sorted-records.js';
 import { packTexts, textCount, unpackTexts } from './text-column.js';
 
 const FORMAT_VERSION = 1;
@@ -44,51 +44,45 @@ export function encodeSnapshot(state: FarmState): Uint8Array {
   const printerIds: string[] = [];
   const companies: string[] = [];
   const models: string[] = [];
-  const printerIndex = new Map<string, number>();
   state.printersById.forEach((p, i) => {
-    const id = p.id;
-    printerIds.push(id);
+    printerIds.push(p.id);
     companies.push(p.company);
     models.push(p.model);
-    printerIndex.set(id, i);
+    p.position = i;
   });
 
   const filamentIds: string[] = [];
   const colors: string[] = [];
   const filamentNumbers = new DataView(new ArrayBuffer(state.filamentsById.size * FILAMENT_ROW_BYTES));
-  const filamentIndex = new Map<string, number>();
   state.filamentsById.forEach((f, i) => {
-    const id = f.id;
-    filamentIds.push(id);
+    filamentIds.push(f.id);
     colors.push(f.color);
     const o = i * FILAMENT_ROW_BYTES;
     filamentNumbers.setUint8(o, FILAMENT_TYPES.indexOf(f.type));
     filamentNumbers.setUint32(o + 1, f.totalWeight, true);
     filamentNumbers.setUint32(o + 5, f.initialRemainingWeight, true);
     filamentNumbers.setUint32(o + 9, f.remainingWeight, true);
-    filamentIndex.set(id, i);
+    f.position = i;
   });
 
   const jobIds: string[] = [];
   const filepaths: string[] = [];
   const jobNumbers = new DataView(new ArrayBuffer(state.jobsById.size * JOB_ROW_BYTES));
-  const jobIndex = new Map<string, number>();
-  const indexJobs = state.idempotency.size > 0;
   state.jobsById.forEach((j, i) => {
     jobIds.push(j.id);
-    if (indexJobs) jobIndex.set(j.id, i);
     filepaths.push(j.filepath);
+    j.position = i;
     const o = i * JOB_ROW_BYTES;
-    jobNumbers.setUint32(o, printerIndex.get(j.printerId)!, true);
-    jobNumbers.setUint32(o + 4, filamentIndex.get(j.filamentId)!, true);
+    jobNumbers.setUint32(o, state.printers.get(j.printerId)!.position, true);
+    jobNumbers.setUint32(o + 4, state.filaments.get(j.filamentId)!.position, true);
     jobNumbers.setUint32(o + 8, j.weight, true);
     jobNumbers.setUint8(o + 12, JOB_STATUSES.indexOf(j.status));
     jobNumbers.setFloat64(o + 13, j.createdAt, true);
     jobNumbers.setFloat64(o + 21, j.updatedAt, true);
   });
 
-  // Outcomes refer to entities by their position in the columns above: no id
-  // strings to store, hash and look up again on restore.
+  // Outcomes refer to entities by their row in the columns above (the positions
+  // just written): no id strings to store, hash and look up again on restore.
   const keys: string[] = [];
   const fingerprints: string[] = [];
   const codes: string[] = [];
@@ -106,18 +100,18 @@ export function encodeSnapshot(state: FarmState): Uint8Array {
     let message = '';
     switch (outcome.kind) {
       case 'createdPrinter':
-        keyNumbers.setUint32(o + 19, printerIndex.get(outcome.id)!, true);
+        keyNumbers.setUint32(o + 19, outcome.printer.position, true);
         break;
       case 'createdFilament':
-        keyNumbers.setUint32(o + 19, filamentIndex.get(outcome.id)!, true);
+        keyNumbers.setUint32(o + 19, outcome.filament.position, true);
         break;
       case 'createdJob':
-        keyNumbers.setUint32(o + 19, jobIndex.get(outcome.id)!, true);
+        keyNumbers.setUint32(o + 19, outcome.job.position, true);
         break;
       case 'jobStatus':
         keyNumbers.setUint16(o + 9, JOB_STATUSES.indexOf(outcome.status), true);
         keyNumbers.setFloat64(o + 11, outcome.at, true);
-        keyNumbers.setUint32(o + 19, jobIndex.get(outcome.id)!, true);
+        keyNumbers.setUint32(o + 19, outcome.job.position, true);
         break;
       case 'rejected':
         keyNumbers.setUint16(o + 9, outcome.status, true);
@@ -182,7 +176,9 @@ function decodeColumns(c: readonly unknown[], limits: IdempotencyLimits): FarmSt
   const jobNumbers = binary(c[10], jobIds.length * JOB_ROW_BYTES, 'job numbers');
 
   const printers: PrinterRecord[] = [];
-  for (let i = 0; i < printerIds.length; i++) printers.push({ id: printerIds[i]!, company: companies[i]!, model: models[i]! });
+  for (let i = 0; i < printerIds.length; i++) {
+    printers.push({ id: printerIds[i]!, company: companies[i]!, model: models[i]!, position: i });
+  }
   const filaments: FilamentRecord[] = [];
   for (let i = 0; i < filamentIds.length; i++) filaments.push(readFilament(filamentNumbers, i, filamentIds[i]!, colors[i]!));
   const jobs: JobRecord[] = [];
@@ -215,7 +211,7 @@ function readFilament(view: DataView, i: number, id: string, color: string): Fil
   if (initialRemainingWeight > totalWeight || remainingWeight > initialRemainingWeight) {
     throw new SnapshotDecodeError(`bad weights of filament ${id}`);
   }
-  return { id, type, color, totalWeight, initialRemainingWeight, remainingWeight, reservedWeight: 0 };
+  return { id, type, color, totalWeight, initialRemainingWeight, remainingWeight, reservedWeight: 0, position: i };
 }
 
 function readJob(
@@ -239,7 +235,7 @@ function readJob(
   if (weight < 1 || status === undefined || !isTime(createdAt) || !isTime(updatedAt)) {
     throw new SnapshotDecodeError(`bad job ${id}`);
   }
-  return { id, printerId, filamentId: filament.id, filepath, weight, status, createdAt, updatedAt };
+  return { id, printerId, filamentId: filament.id, filepath, weight, status, createdAt, updatedAt, position: i };
 }
 
 /** I1 (reserved ≤ remaining) and I2 (remaining = initial remaining − Σ Done). */
@@ -297,23 +293,23 @@ function readIdempotency(state: FarmState, c: readonly unknown[], tables: Tables
 function readOutcome(tables: Tables, numbers: DataView, o: number, code: string, message: string): Outcome {
   const kind = OUTCOME_KINDS[numbers.getUint8(o + 8)];
   const number = numbers.getUint16(o + 9, true);
-  const refersTo = (entities: readonly Identified[]): string => {
-    const entity = entities[numbers.getUint32(o + 19, true)];
-    if (entity === undefined) throw new SnapshotDecodeError('idempotency outcome refers to nothing');
-    return entity.id;
+  const refersTo = <T>(rows: readonly T[]): T => {
+    const row = rows[numbers.getUint32(o + 19, true)];
+    if (row === undefined) throw new SnapshotDecodeError('idempotency outcome refers to nothing');
+    return row;
   };
   switch (kind) {
     case 'createdPrinter':
-      return { kind, id: refersTo(tables.printers) };
+      return { kind, printer: refersTo(tables.printers) };
     case 'createdFilament':
-      return { kind, id: refersTo(tables.filaments) };
+      return { kind, filament: refersTo(tables.filaments) };
     case 'createdJob':
-      return { kind, id: refersTo(tables.jobs) };
+      return { kind, job: refersTo(tables.jobs) };
     case 'jobStatus': {
       const status = JOB_STATUSES[number];
       const at = numbers.getFloat64(o + 11, true);
       if (status === undefined || !isTime(at)) throw new SnapshotDecodeError('bad job status outcome');
-      return { kind, id: refersTo(tables.jobs), status, at };
+      return { kind, job: refersTo(tables.jobs), status, at };
     }
     case 'rejected':
       if (
