@@ -48,7 +48,13 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
   private state: FarmState;
 
   constructor(options: PrintFarmOptions = {}) {
-    this.limits = { ...DEFAULT_IDEMPOTENCY_LIMITS, ...options.idempotency };
+    this.limits = {
+      windowMs: options.idempotency?.windowMs ?? DEFAULT_IDEMPOTENCY_LIMITS.windowMs,
+      capacity: options.idempotency?.capacity ?? DEFAULT_IDEMPOTENCY_LIMITS.capacity,
+    };
+    if (!(this.limits.windowMs > 0) || !Number.isSafeInteger(this.limits.capacity) || this.limits.capacity < 1) {
+      throw new RangeError('idempotency window must be positive and capacity a positive integer');
+    }
     this.state = new FarmState(this.limits);
   }
 
