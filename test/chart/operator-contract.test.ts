@@ -1,0 +1,97 @@
+// The chart and the operator agree: the operator accepts the Raft3DCluster the chart
+// renders, and the chart's PodMonitor, NetworkPolicy, Ingress and helm test address the
+// pods, ports and Services the operator creates from it.
+import { describe, test, expect } from '@jest/globals';
+import type { V1Container, V1Service } from '@kubernetes/client-node';
+import { desiredClientService, desiredHeadlessService, podTemplate } from '../../src/operator/manifests.js';
+import { parseRaft3DCluster } from '../../src/operator/types.js';
+import { at, only, renderChart, type Rendered } from '../support/helm.js';
+import { restrictedViolations, type PodSpecLike } from '../support/pod-security.js';
+
+const everything = renderChart({
+  apiVersions: ['monitoring.coreos.com/v1'],
+  set: {
+    'ingress.enabled': true,
+    'networkPolicy.enabled': true,
+    'cluster.storage.storageClassName': 'fast',
+    'cluster.tokenSecretRef.name': 'demo-token-custom',
+    'cluster.scheduling.nodeSelector.disk': 'ssd',
+    'cluster.raft.tickMs': 50,
+  },
+});
+
+/** The rendered custom resource as the API server would hand it to the operator. */
+function asStored(objects: Rendered[]): ReturnType<typeof parseRaft3DCluster> {
+  const cr = only(objects, 'Raft3DCluster');
+  return parseRaft3DCluster({ ...cr, metadata: { ...cr.metadata, uid: 'uid-1', generation: 1, resourceVersion: '1' } });
+}
+
+const cr = asStored(everything);
+const template = podTemplate(cr);
+const labels = template.metadata?.labels ?? {};
+const container = template.spec!.containers[0] as V1Container;
+const portNames = (container.ports ?? []).map((p) => p.name);
+
+function labelsMatch(selector: Record<string, string>, target: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => target[k] === v);
+}
+
+describe('operator ⇄ chart contract', () => {
+  test('the operator parses the chart\'s Raft3DCluster with every value intact', () => {
+    expect(asStored(renderChart({})).spec).toEqual({
+      replicas: 3,
+      image: 'raft3d:0.1.0',
+      imagePullPolicy: 'IfNotPresent',
+      clusterDomain: 'cluster.local',
+      storage: { size: '1Gi', storageClassName: null },
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      raft: { tickMs: 100, heartbeatTicks: 1, electionTicks: 10, snapshotThreshold: 10000 },
+      scheduling: {},
+      tokenSecretRef: null,
+      terminationGracePeriodSeconds: 45,
+    });
+    expect(cr.spec.storage.storageClassName).toBe('fast');
+    expect(cr.spec.tokenSecretRef).toEqual({ name: 'demo-token-custom', key: 'token' });
+    expect(cr.spec.scheduling.nodeSelector).toEqual({ disk: 'ssd' });
+    expect(cr.spec.raft.tickMs).toBe(50);
+  });
+
+  test('the PodMonitor selects the operator\'s server pods on a port they expose', () => {
+    const monitor = only(everything, 'PodMonitor');
+    expect(labelsMatch(at(monitor, 'spec', 'selector', 'matchLabels') as Record<string, string>, labels)).toBe(true);
+    expect(portNames).toContain(at(monitor, 'spec', 'podMetricsEndpoints', 0, 'port'));
+    // The relabeling copies this label into raft3d_cluster.
+    expect(labels['app.kubernetes.io/instance']).toBe('demo');
+  });
+
+  test('the NetworkPolicy covers the server pods and names ports they expose; peers reach each other', () => {
+    const policy = only(everything, 'NetworkPolicy');
+    expect(labelsMatch(at(policy, 'spec', 'podSelector', 'matchLabels') as Record<string, string>, labels)).toBe(true);
+    const rules = at(policy, 'spec', 'ingress') as { from: { podSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string }[] }[];
+    for (const rule of rules) for (const p of rule.ports) expect(portNames).toContain(p.port);
+    const raftRule = rules.find((r) => r.ports.some((p) => p.port === 'raft'))!;
+    expect(raftRule.from.some((peer) => peer.podSelector !== undefined && labelsMatch(peer.podSelector.matchLabels, labels))).toBe(true);
+  });
+
+  test('the Ingress and the helm test use the client Service and a port it has', () => {
+    const client: V1Service = desiredClientService(cr, '0.1.0');
+    const backend = at(only(everything, 'Ingress'), 'spec', 'rules', 0, 'http', 'paths', 0, 'backend', 'service') as { name: string; port: { name: string } };
+    expect(backend.name).toBe(client.metadata!.name);
+    expect(client.spec!.ports!.map((p) => p.name)).toContain(backend.port.name);
+    expect(backend.name).not.toBe(desiredHeadlessService(cr, '0.1.0').metadata!.name);
+    const env = at(only(everything, 'Pod'), 'spec', 'containers', 0, 'env') as { name: string; value: string }[];
+    const url = new URL(env.find((e) => e.name === 'RAFT3D_URL')!.value);
+    expect(url.hostname).toBe(client.metadata!.name);
+    expect(Number(url.port || 80)).toBe(client.spec!.ports![0]!.port);
+  });
+
+  test('server pods meet the restricted Pod Security profile that k8s/namespace.yaml enforces', () => {
+    expect(restrictedViolations(template.spec as PodSpecLike)).toEqual([]);
+  });
+
+  test('the operator pods never match the server selector', () => {
+    const operatorLabels = at(only(everything, 'Deployment'), 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
+    const serverSelector = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'app.kubernetes.io/managed-by'));
+    expect(labelsMatch(serverSelector, operatorLabels)).toBe(false);
+  });
+});
