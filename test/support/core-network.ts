@@ -1,11 +1,15 @@
 // A deterministic in-memory network of RaftCores for scenario and property
 // tests. Nothing moves unless the test says so: messages wait on the wire
 // until delivered, dropped or duplicated explicitly. Persistence is simulated
-// synchronously (ready → store → send → apply → advance), and a crash rebuilds
-// a core from exactly what was stored. While doing so the harness checks the
-// contract the core relies on and the safety invariants S1, S3-ish
-// durability-before-send, S5/S7 (a committed index never changes), throwing
-// on the first violation.
+// synchronously (leaderMessages out → store → messages out → apply → advance),
+// and a crash rebuilds a core from exactly what was stored. Like the runtime,
+// the harness reports the outcome of every snapshot transfer to the leader.
+// Along the way it checks the contract the core relies on and throws on the
+// first violation: nothing a message claims (term, vote, acknowledged index)
+// leaves before it is durable (B6, S3, S6), leaderMessages carry only durable
+// terms, entries are applied in order and only once durable, at most one
+// leader per term (S1), and an index once applied never holds another entry
+// on any node (S5/S7).
 import { RaftCore } from '../../src/consensus/core/raft-core.js';
 import { encodeMembership } from '../../src/consensus/core/membership.js';
 import {

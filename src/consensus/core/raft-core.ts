@@ -487,9 +487,10 @@ export class RaftCore {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.electionElapsed >= this.randomizedElectionTimeout && this.promotable()) {
-      this.campaign(this.cfg.preVote ? 'pre-vote' : 'vote', '');
-    }
+    if (this.electionElapsed < this.randomizedElectionTimeout) return;
+    if (this.promotable()) this.campaign(this.cfg.preVote ? 'pre-vote' : 'vote', '');
+    // A campaign outlived by a configuration that no longer counts us as a voter ends here.
+    else if (this.role !== 'follower') this.becomeFollower(this.term, '');
   }
 
   private campaign(kind: CampaignKind, context: string): void {
