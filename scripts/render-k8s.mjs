@@ -11,8 +11,12 @@ import { helmBinary, repoRoot } from './k8s-tools.mjs';
 export const k8sDir = join(repoRoot, 'k8s');
 export const releaseName = 'demo';
 export const namespace = 'raft3d';
-/** Values of the rendered install: the chart's defaults plus the Ingress for kind/minikube. */
-export const renderArgs = ['--set', 'ingress.enabled=true'];
+/**
+ * Values of the rendered install: the chart's defaults plus the Ingress for kind/minikube.
+ * A fixed Kubernetes version makes the output the same with every helm release (older
+ * helm 3 releases default to a version below the chart's kubeVersion).
+ */
+export const renderArgs = ['--kube-version', '1.31.0', '--set', 'ingress.enabled=true'];
 /** Files in k8s/ written by hand, not by this script. */
 export const handWritten = new Set(['kind-config.yaml']);
 

@@ -5,7 +5,7 @@ import { describe, test, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { at, chartDir, helm, kinds, only, renderChart, templateArgs, type K8sObject, type RenderOptions, type Rendered } from '../support/helm.js';
+import { KUBE_VERSION, at, chartDir, helm, kinds, only, renderChart, templateArgs, type K8sObject, type RenderOptions, type Rendered } from '../support/helm.js';
 import { crdValidator, hasModel, validateModel } from '../support/k8s-schemas.js';
 import { restrictedViolations, type PodSpecLike } from '../support/pod-security.js';
 
@@ -102,7 +102,7 @@ const OPERATOR_RULES: Record<string, string[]> = {
 
 describe('helm lint --strict', () => {
   test.each(Object.entries(MATRIX))('%s', (_name, options) => {
-    const r = helm(['lint', '--strict', chartDir, '--namespace', 'raft3d', ...setArgs(options)]);
+    const r = helm(['lint', '--strict', chartDir, '--namespace', 'raft3d', '--kube-version', KUBE_VERSION, ...setArgs(options)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('0 chart(s) failed');
@@ -445,6 +445,12 @@ describe('values that must be rejected', () => {
     const r = helm([...templateArgs(), '--set', `${key}=${value}`]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(message);
+  });
+
+  test('Kubernetes older than 1.29 (CRD validation rules GA) is refused', () => {
+    const r = helm(templateArgs({ kubeVersion: '1.28.9' }));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/kubeVersion/);
   });
 
   test('a release name that is not a DNS-1035 label needs cluster.name', () => {

@@ -18,7 +18,11 @@ export interface RenderOptions {
   readonly apiVersions?: readonly string[];
   readonly includeCrds?: boolean;
   readonly skipTests?: boolean;
+  /** `--kube-version`; fixed by default so that every helm release renders alike. */
+  readonly kubeVersion?: string;
 }
+
+export const KUBE_VERSION = '1.31.0';
 
 /** A rendered Kubernetes object with the template it came from. */
 export interface Rendered {
@@ -51,7 +55,7 @@ export function helm(args: readonly string[]): HelmResult {
 }
 
 export function templateArgs(options: RenderOptions = {}): string[] {
-  const args = ['template', options.release ?? 'demo', chartDir, '--namespace', options.namespace ?? 'raft3d'];
+  const args = ['template', options.release ?? 'demo', chartDir, '--namespace', options.namespace ?? 'raft3d', '--kube-version', options.kubeVersion ?? KUBE_VERSION];
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set', `${key}=${String(value)}`);
   for (const api of options.apiVersions ?? []) args.push('--api-versions', api);
   if (options.includeCrds) args.push('--include-crds');
