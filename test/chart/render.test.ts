@@ -431,6 +431,24 @@ describe('the helm test pod', () => {
   });
 });
 
+describe('NOTES.txt', () => {
+  const notes = (replicas: number): string => {
+    const r = helm(['install', 'demo', chartDir, '--namespace', 'raft3d', '--dry-run=client', '--set', `cluster.replicas=${replicas}`, '--set', 'ingress.enabled=true']);
+    expect(r.code).toBe(0);
+    return r.stdout.slice(r.stdout.indexOf('NOTES:'));
+  };
+
+  test('tells how to reach the API, scale and test; warns about an even size only', () => {
+    const three = notes(3);
+    expect(three).toContain('curl http://localhost/api/v1/printers');
+    expect(three).toContain('kubectl -n raft3d port-forward svc/demo 8080:80');
+    expect(three).toContain('kubectl -n raft3d scale raft3dcluster/demo --replicas=5');
+    expect(three).toContain('helm test demo -n raft3d');
+    expect(three).not.toContain('WARNING');
+    expect(notes(4)).toContain('WARNING: cluster.replicas=4 is even');
+  });
+});
+
 describe('values that must be rejected', () => {
   test.each([
     ['cluster.replicas', '0', /replicas/],
