@@ -414,9 +414,22 @@ export class CoreNetwork {
     this.stabilize();
   }
 
+  /**
+   * The leader of the highest term among running nodes, or ''. A deposed
+   * leader of an older term may not know it yet (e.g. removed from the
+   * configuration without check-quorum).
+   */
   leaderId(): NodeId {
-    const leaders = this.ids().filter((id) => !this.down.has(id) && this.status(id).role === 'leader');
-    return leaders.length === 1 ? leaders[0]! : '';
+    let best: NodeId = '';
+    let bestTerm = -1;
+    for (const id of this.ids()) {
+      const st = this.status(id);
+      if (!this.down.has(id) && st.role === 'leader' && st.term > bestTerm) {
+        best = id;
+        bestTerm = st.term;
+      }
+    }
+    return best;
   }
 
   appliedData(id: NodeId): string[] {

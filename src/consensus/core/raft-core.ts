@@ -971,9 +971,18 @@ export class RaftCore {
       .map((m) => m.id);
   }
 
-  /** Only voters campaign; learners, removed nodes and nodes still joining just wait. */
+  /**
+   * Voters campaign; learners and nodes still joining just wait. A voter whose
+   * removal is appended but not yet known committed keeps campaigning, though
+   * its own vote no longer counts: it may hold the only copy of that change,
+   * and without it the remaining voters can deadlock (dissertation §4.2.2;
+   * hashicorp raft's "stable configuration" check). Once it knows the removal
+   * committed it never campaigns again.
+   */
   private promotable(): boolean {
-    return roleOf(this.configs.active(), this.id) === 'voter';
+    if (roleOf(this.configs.active(), this.id) === 'voter') return true;
+    const latest = this.configs.activeIndex();
+    return latest > this.commit && roleOf(this.configs.at(latest - 1), this.id) === 'voter';
   }
 
   private applyFloor(): number {

@@ -112,6 +112,33 @@ describe('membership changes', () => {
     expect(net.status('n1').role).toBe('follower');
   });
 
+  test('a removed leader that lost leadership before its removal committed still campaigns and finishes it', () => {
+    // n1 appends C_new = {n2} (removing itself) and then restarts; n2 never got C_new.
+    const net = cluster(['n1', 'n2'], { preVote: false, checkQuorum: false });
+    expect(net.core('n1').proposeConfChange({ type: 'remove', id: 'n1' })).toEqual({ ok: true, index: 3 });
+    net.process('n1');
+    net.drop();
+    net.crash('n1');
+    expect(roles(net, 'n1')).toEqual(['n2:voter']);
+    expect(roles(net, 'n2')).toEqual(['n1:voter', 'n2:voter']);
+    // n2 needs n1's vote under {n1, n2}, but n1's log is longer; only n1 can move on.
+    for (let i = 0; i < 10 * ET && net.status('n2').commit < 3; i++) net.run(1);
+    // n1 led a new term under C_new (n2's vote alone), its no-op at 4 committed C_new with it.
+    expect(net.status('n2').commit).toBe(4);
+    const terms = net.node('n2').store.entries.map((e) => e.term);
+    expect(terms.slice(0, 3)).toEqual([1, 2, 2]);
+    expect(terms.length).toBe(4);
+    expect(terms[3]).toBeGreaterThan(2);
+    expect(roles(net, 'n2')).toEqual(['n2:voter']);
+    for (let i = 0; i < 6 * ET && net.leaderId() !== 'n2'; i++) net.run(1);
+    expect(net.leaderId()).toBe('n2');
+    // n1 knows its removal committed: it never campaigns again.
+    const term = net.status('n1').term;
+    net.run(6 * ET);
+    expect(net.status('n1').role).toBe('follower');
+    expect(net.sent('n1', { type: MessageType.Vote }).every((m) => m.term <= term)).toBe(true);
+  });
+
   test('removing the leader of a two-node cluster does not deadlock (B17)', () => {
     const net = cluster(['n1', 'n2']);
     expect(net.core('n1').proposeConfChange({ type: 'remove', id: 'n1' }).ok).toBe(true);
