@@ -4,7 +4,7 @@ import { describe, test, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { at, chartDir, only, renderChart } from '../support/helm.js';
-import { NODE_METRICS, metricNames } from '../support/metric-names.js';
+import { NODE_METRICS, OPERATOR_METRICS, metricNames } from '../support/metric-names.js';
 
 interface Panel {
   id: number;
@@ -62,12 +62,12 @@ describe('Grafana dashboard', () => {
 });
 
 describe('alert rules', () => {
-  test('use only metrics a node exposes (plus Prometheus\' up)', () => {
+  test('use only metrics a node or the operator exposes (plus Prometheus\' up)', () => {
     const rule = only(renderChart({ set: { 'monitoring.force': true } }), 'PrometheusRule');
     for (const r of at(rule, 'spec', 'groups', 0, 'rules') as { alert: string; expr: string }[]) {
       const names = metricNames(r.expr);
       expect(names.length).toBeGreaterThan(0);
-      for (const name of names) expect({ alert: r.alert, name, known: NODE_METRICS.has(name) || name === 'up' }).toEqual({ alert: r.alert, name, known: true });
+      for (const name of names) expect({ alert: r.alert, name, known: NODE_METRICS.has(name) || OPERATOR_METRICS.has(name) || name === 'up' }).toEqual({ alert: r.alert, name, known: true });
     }
   });
 });

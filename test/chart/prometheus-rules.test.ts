@@ -126,6 +126,17 @@ const UNIT_TESTS = [
     ],
     alert_rule_test: [{ eval_time: '18m', alertname: 'Raft3DSlowFsync', exp_alerts: [{ exp_labels: { severity: 'warning', ...cluster, pod: 'demo-0' } }] }],
   },
+  {
+    interval: '1m',
+    input_series: [
+      series('raft3d_operator_blocked', { reason: 'WouldLoseQuorum' }, '0 1x15'),
+      series('raft3d_operator_blocked', { reason: 'NoLeader' }, '0x16'),
+    ],
+    alert_rule_test: [
+      { eval_time: '5m', alertname: 'Raft3DOperatorBlocked', exp_alerts: [] },
+      { eval_time: '12m', alertname: 'Raft3DOperatorBlocked', exp_alerts: [{ exp_labels: { severity: 'warning', ...cluster, reason: 'WouldLoseQuorum' } }] },
+    ],
+  },
 ];
 
 describe('PrometheusRule', () => {

@@ -28,6 +28,17 @@ export const NODE_METRICS: ReadonlySet<string> = new Set([
   'raft3d_print_jobs',
 ]);
 
+/** The operator's metrics (kubernetes.md §10.2). */
+export const OPERATOR_METRICS: ReadonlySet<string> = new Set([
+  'raft3d_operator_reconcile_total',
+  'raft3d_operator_reconcile_duration_seconds',
+  'raft3d_operator_membership_changes_total',
+  'raft3d_operator_blocked',
+  'raft3d_operator_desired_replicas',
+  'raft3d_operator_observed_voters',
+  'raft3d_operator_informer_restarts_total',
+]);
+
 const HISTOGRAMS = ['raft_wal_fsync_duration_seconds', 'raft_snapshot_duration_seconds', 'http_request_duration_seconds'];
 
 const PROMQL_WORDS = new Set([
