@@ -45,7 +45,8 @@ export type WaitReason =
   | 'RollingUpdate'
   | 'MemberDown';
 
-export type BlockedReason = 'NoLeader' | 'WouldLoseQuorum' | 'ClusterIdMismatch' | 'NoMembers' | 'ImmutableFieldChange' | 'NoTransferee';
+export const BLOCKED_REASONS = ['NoLeader', 'WouldLoseQuorum', 'ClusterIdMismatch', 'NoMembers', 'ImmutableFieldChange', 'NoTransferee'] as const;
+export type BlockedReason = (typeof BLOCKED_REASONS)[number];
 
 export interface Issue {
   readonly reason: 'MemberDown' | 'ForeignMember' | 'EvenReplicas';
