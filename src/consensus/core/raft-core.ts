@@ -856,6 +856,7 @@ export class RaftCore {
     const conflict = this.log.findConflict(entries);
     if (conflict > 0) {
       const fresh = entries.slice(conflict - entries[0]!.index);
+      if (conflict <= this.log.lastIndex()) this.withdrawAcksFrom(conflict);
       this.configs.truncatedFrom(conflict);
       this.log.replaceFrom(fresh);
       this.configs.appended(fresh);
@@ -863,6 +864,16 @@ export class RaftCore {
     // B3: commit only what this message verified.
     this.commitTo(Math.min(m.commit, lastNew));
     this.send(MessageType.AppResp, m.from, this.term, { index: lastNew });
+  }
+
+  /**
+   * Acknowledgements not yet handed out that cover entries from `index` on
+   * are withdrawn: those entries were just replaced before ever being
+   * persisted, so the ack would describe a log that never became durable
+   * (B32, S6). Dropping an ack is always safe; the leader probes again.
+   */
+  private withdrawAcksFrom(index: number): void {
+    this.msgs = this.msgs.filter((m) => m.type !== MessageType.AppResp || m.reject || m.index < index);
   }
 
   private rejectAppend(m: Message): void {
@@ -889,6 +900,7 @@ export class RaftCore {
       this.send(MessageType.AppResp, m.from, this.term, { index: snap.index });
       return;
     }
+    this.withdrawAcksFrom(0);
     this.log.restore(snap);
     this.configs.reset(snap);
     this.commit = snap.index;

@@ -195,35 +195,51 @@ type NetAction =
   | { k: 'transfer'; node: number; to: number }
   | { k: 'isolate'; node: number }
   | { k: 'heal' }
-  | { k: 'settle' };
+  | { k: 'settle' }
+  | { k: 'conf'; node: number; change: number; target: number };
 
-const node = fc.integer({ min: 0, max: 2 });
-const pick = fc.nat({ max: 1000 });
-const netActionArb: fc.Arbitrary<NetAction> = fc.oneof(
-  { weight: 6, arbitrary: node.map((n): NetAction => ({ k: 'tick', node: n })) },
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 4 }).map((n): NetAction => ({ k: 'tickAll', n })) },
-  { weight: 20, arbitrary: pick.map((p): NetAction => ({ k: 'deliver', pick: p })) },
-  { weight: 3, arbitrary: pick.map((p): NetAction => ({ k: 'drop', pick: p })) },
-  { weight: 2, arbitrary: pick.map((p): NetAction => ({ k: 'dup', pick: p })) },
-  { weight: 6, arbitrary: node.map((n): NetAction => ({ k: 'process', node: n })) },
-  { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'crash', node: n })) },
-  { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'crashMid', node: n })) },
-  { weight: 6, arbitrary: node.map((n): NetAction => ({ k: 'propose', node: n })) },
-  { weight: 1, arbitrary: fc.record({ node, trailing: fc.integer({ min: 0, max: 3 }) }).map((r): NetAction => ({ k: 'snapshot', ...r })) },
-  { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'read', node: n })) },
-  { weight: 1, arbitrary: fc.record({ node, to: node }).map((r): NetAction => ({ k: 'transfer', ...r })) },
-  { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'isolate', node: n })) },
-  { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'heal' }) },
-  { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'settle' }) },
-);
+const ALL_IDS = ['n1', 'n2', 'n3', 'n4'];
 
-const IDS = ['n1', 'n2', 'n3'];
+/** Fault schedules over the first `nodes` of ALL_IDS; membership changes only when confWeight > 0. */
+function netActionArb(nodes: number, confWeight: number): fc.Arbitrary<NetAction> {
+  const node = fc.integer({ min: 0, max: nodes - 1 });
+  const pick = fc.nat({ max: 1000 });
+  const actions: fc.WeightedArbitrary<NetAction>[] = [
+    { weight: 6, arbitrary: node.map((n): NetAction => ({ k: 'tick', node: n })) },
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 4 }).map((n): NetAction => ({ k: 'tickAll', n })) },
+    { weight: 20, arbitrary: pick.map((p): NetAction => ({ k: 'deliver', pick: p })) },
+    { weight: 3, arbitrary: pick.map((p): NetAction => ({ k: 'drop', pick: p })) },
+    { weight: 2, arbitrary: pick.map((p): NetAction => ({ k: 'dup', pick: p })) },
+    { weight: 6, arbitrary: node.map((n): NetAction => ({ k: 'process', node: n })) },
+    { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'crash', node: n })) },
+    { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'crashMid', node: n })) },
+    { weight: 6, arbitrary: node.map((n): NetAction => ({ k: 'propose', node: n })) },
+    { weight: 1, arbitrary: fc.record({ node, trailing: fc.integer({ min: 0, max: 3 }) }).map((r): NetAction => ({ k: 'snapshot', ...r })) },
+    { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'read', node: n })) },
+    { weight: 1, arbitrary: fc.record({ node, to: node }).map((r): NetAction => ({ k: 'transfer', ...r })) },
+    { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'isolate', node: n })) },
+    { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'heal' }) },
+    { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'settle' }) },
+  ];
+  if (confWeight > 0) {
+    const change = fc.record({ node, change: fc.integer({ min: 0, max: 2 }), target: fc.integer({ min: 0, max: ALL_IDS.length - 1 }) });
+    actions.push({ weight: confWeight, arbitrary: change.map((r): NetAction => ({ k: 'conf', ...r })) });
+  }
+  return fc.oneof(...actions);
+}
+
+function confChange(change: number, target: NodeId): ConfChange {
+  if (change === 0) return { type: 'remove', id: target };
+  if (change === 1) return { type: 'promote', id: target };
+  return { type: 'add-learner', member: member(target) };
+}
 
 function runNetAction(net: CoreNetwork, a: NetAction, seq: number): void {
   const wire = net.wire;
+  const id = 'node' in a ? ALL_IDS[a.node]! : '';
   switch (a.k) {
     case 'tick':
-      net.tick(IDS[a.node]!);
+      net.tick(id);
       return;
     case 'tickAll':
       net.tickAll(a.n);
@@ -238,31 +254,31 @@ function runNetAction(net: CoreNetwork, a: NetAction, seq: number): void {
       if (wire.length > 0) net.inject(wire[a.pick % wire.length]!);
       return;
     case 'process':
-      if (!net.isDown(IDS[a.node]!)) net.process(IDS[a.node]!);
+      if (!net.isDown(id)) net.process(id);
       return;
     case 'crash':
-      net.crash(IDS[a.node]!);
+      net.crash(id);
       return;
     case 'crashMid':
-      net.crashMidReady(IDS[a.node]!);
+      net.crashMidReady(id);
       return;
     case 'propose':
-      net.core(IDS[a.node]!).propose(bytes(`v${seq}`));
+      net.core(id).propose(bytes(`v${seq}`));
       return;
     case 'snapshot':
-      if (net.status(IDS[a.node]!).applied > 0) {
-        net.process(IDS[a.node]!);
-        net.takeSnapshot(IDS[a.node]!, a.trailing);
+      if (!net.isDown(id) && net.status(id).applied > 0) {
+        net.process(id);
+        net.takeSnapshot(id, a.trailing);
       }
       return;
     case 'read':
-      net.core(IDS[a.node]!).readIndex(`r${seq}`);
+      net.core(id).readIndex(`r${seq}`);
       return;
     case 'transfer':
-      net.core(IDS[a.node]!).transferLeadership(IDS[a.to]!);
+      net.core(id).transferLeadership(ALL_IDS[a.to]!);
       return;
     case 'isolate':
-      net.isolate(IDS[a.node]!);
+      net.isolate(id);
       return;
     case 'heal':
       net.heal();
@@ -270,51 +286,66 @@ function runNetAction(net: CoreNetwork, a: NetAction, seq: number): void {
     case 'settle':
       net.stabilize();
       return;
+    case 'conf':
+      net.core(id).proposeConfChange(confChange(a.change, ALL_IDS[a.target]!));
+      return;
   }
 }
 
-/** Runs fault-free rounds until every node applied a 'final' write proposed at a leader; bounded. */
+/**
+ * Fault-free rounds until every member of the newest leader's configuration
+ * applied a 'final' write proposed at a leader (L1); bounded.
+ */
 function recovers(net: CoreNetwork): boolean {
   const proposedInTerm = new Set<number>();
   for (let round = 0; round < 400; round++) {
     net.run(1);
     const leader = net.leaderId();
     if (leader === '') continue;
-    const { term, commit } = net.status(leader);
+    const { term, commit, membership } = net.status(leader);
     if (!proposedInTerm.has(term) && net.propose(leader, 'final').ok) proposedInTerm.add(term);
-    if (IDS.every((id) => net.appliedData(id).includes('final') && net.status(id).commit === commit)) return true;
+    if (membership.members.every((m) => net.appliedData(m.id).includes('final') && net.status(m.id).commit === commit)) return true;
   }
   return false;
 }
 
-describe('properties of a 3-node cluster under faults', () => {
-  test('drops, duplicates, reordering and crashes never give two leaders in a term nor change a committed entry (S1, S5); the cluster recovers', () => {
-    fc.assert(
-      fc.property(
-        fc.record({
-          preVote: fc.boolean(),
-          checkQuorum: fc.boolean(),
-          maxInflight: fc.integer({ min: 1, max: 4 }),
-          maxMsgBytes: fc.integer({ min: 1, max: 8 }),
-          seed: fc.nat(),
-          autoProcess: fc.boolean(),
-        }),
-        fc.array(netActionArb, { minLength: 150, maxLength: 300 }),
-        (opts, actions) => {
-          const net = CoreNetwork.bootstrap(IDS, [], { ...opts, electionTicks: 5, heartbeatTicks: 1 }, opts.seed);
-          net.autoProcess = opts.autoProcess;
-          actions.forEach((a, i) => runNetAction(net, a, i));
-          // Fault-free quiesce window: a leader appears, commits a new entry and every node converges (L1).
-          net.heal();
-          net.autoProcess = true;
-          for (const id of IDS) if (net.isDown(id)) net.restart(id);
-          expect(recovers(net)).toBe(true);
-          const applied = net.appliedData(IDS[0]!);
-          expect(applied).toContain('final');
-          for (const id of IDS) expect(net.appliedData(id)).toEqual(applied);
-        },
-      ),
-      { numRuns: 150 },
-    );
+const optionsArb = fc.record({
+  preVote: fc.boolean(),
+  checkQuorum: fc.boolean(),
+  maxInflight: fc.integer({ min: 1, max: 4 }),
+  maxMsgBytes: fc.integer({ min: 1, max: 8 }),
+  seed: fc.nat(),
+  autoProcess: fc.boolean(),
+});
+
+/** Runs a random schedule, then a fault-free window; the harness checks S1, S5/S7 and durability throughout. */
+type Options = typeof optionsArb extends fc.Arbitrary<infer T> ? T : never;
+
+function faultProperty(voters: NodeId[], learners: NodeId[], spare: NodeId[], confWeight: number): fc.IPropertyWithHooks<[Options, NetAction[]]> {
+  const nodes = voters.length + learners.length;
+  return fc.property(optionsArb, fc.array(netActionArb(nodes, confWeight), { minLength: 150, maxLength: 300 }), (opts, actions) => {
+    const net = CoreNetwork.bootstrap(voters, learners, { ...opts, electionTicks: 5, heartbeatTicks: 1, learnerCatchUpEntries: 2 }, opts.seed);
+    for (const id of spare) net.addNode(id);
+    net.autoProcess = opts.autoProcess;
+    actions.forEach((a, i) => runNetAction(net, a, i));
+    net.heal();
+    net.autoProcess = true;
+    for (const id of net.ids()) if (net.isDown(id)) net.restart(id);
+    expect(recovers(net)).toBe(true);
+    const leader = net.leaderId();
+    const applied = net.appliedData(leader);
+    expect(applied).toContain('final');
+    for (const m of net.status(leader).membership.members) expect(net.appliedData(m.id)).toEqual(applied);
+  });
+}
+
+describe('properties of a cluster under faults', () => {
+  test('3 nodes: drops, duplicates, reordering and crashes never give two leaders in a term nor change a committed entry (S1, S5); the cluster recovers', () => {
+    fc.assert(faultProperty(['n1', 'n2', 'n3'], [], [], 0), { numRuns: 200 });
+  });
+
+  test('membership changes under the same faults (3 voters, a learner, a node waiting to join): S1, S5, recovery', () => {
+    fc.assert(faultProperty(['n1', 'n2', 'n3'], [], ['n4'], 3), { numRuns: 100 });
+    fc.assert(faultProperty(['n1', 'n2', 'n3'], ['n4'], [], 3), { numRuns: 100 });
   });
 });

@@ -198,6 +198,21 @@ describe('conflicts and fast backtracking', () => {
     expect(rd.messages.map((m) => [m.type, m.index, m.reject])).toEqual([[MessageType.AppResp, 4, false]]);
   });
 
+  test('an ack for entries replaced before they were ever persisted is withdrawn (B32, S6)', () => {
+    const membership = membershipOf(['n1', 'n2', 'n3']);
+    const core = new RaftCore(
+      { ...DEFAULT_OPTIONS, id: 'n3', rng: seededRng(1) },
+      { hardState: { term: 2, vote: '', commit: 1 }, snapshot: null, entries: logFrom([1], membership) },
+    );
+    const entry = (index: number, term: number) => ({ index, term, type: EntryType.Normal, data: bytes(`${index}@${term}`) });
+    core.step(makeMessage(MessageType.App, 'n1', 'n3', 2, { index: 1, logTerm: 1, entries: [entry(2, 2), entry(3, 2)], commit: 1 }));
+    // Before the next Ready, the leader of term 3 overwrites index 2.
+    core.step(makeMessage(MessageType.App, 'n2', 'n3', 3, { index: 1, logTerm: 1, entries: [entry(2, 3)], commit: 1 }));
+    const rd = core.ready();
+    expect(rd.entries.map((e) => [e.index, e.term])).toEqual([[2, 3]]);
+    expect(rd.messages.map((m) => [m.type, m.to, m.term, m.index])).toEqual([[MessageType.AppResp, 'n2', 3, 2]]);
+  });
+
   test('a follower commits only what the App verified, never its own unverified tail (B3)', () => {
     const terms = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
     const core = new RaftCore(
