@@ -196,7 +196,9 @@ type NetAction =
   | { k: 'isolate'; node: number }
   | { k: 'heal' }
   | { k: 'settle' }
-  | { k: 'conf'; node: number; change: number; target: number };
+  | { k: 'conf'; node: number; change: number; target: number }
+  | { k: 'leaderLost'; node: number }
+  | { k: 'unreachable'; node: number; to: number };
 
 const ALL_IDS = ['n1', 'n2', 'n3', 'n4'];
 
@@ -220,6 +222,8 @@ function netActionArb(nodes: number, confWeight: number): fc.Arbitrary<NetAction
     { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'isolate', node: n })) },
     { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'heal' }) },
     { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'settle' }) },
+    { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'leaderLost', node: n })) },
+    { weight: 1, arbitrary: fc.record({ node, to: node }).map((r): NetAction => ({ k: 'unreachable', ...r })) },
   ];
   if (confWeight > 0) {
     const change = fc.record({ node, change: fc.integer({ min: 0, max: 2 }), target: fc.integer({ min: 0, max: ALL_IDS.length - 1 }) });
@@ -288,6 +292,12 @@ function runNetAction(net: CoreNetwork, a: NetAction, seq: number): void {
       return;
     case 'conf':
       net.core(id).proposeConfChange(confChange(a.change, ALL_IDS[a.target]!));
+      return;
+    case 'leaderLost':
+      net.core(id).reportLeaderUnreachable();
+      return;
+    case 'unreachable':
+      net.core(id).reportUnreachable(ALL_IDS[a.to]!);
       return;
   }
 }
