@@ -98,6 +98,9 @@ export class RaftCore {
   private readStates: ReadState[] = [];
   private failedReads: string[] = [];
   private lastHardState: HardState;
+  /** Term and vote as of the last advanced Ready (known durable). */
+  private durableTerm: number;
+  private durableVote: NodeId;
   private lastSoftState: SoftState = { role: 'follower', leader: '' };
 
   constructor(config: CoreConfig, start: CoreStartState) {
@@ -119,6 +122,8 @@ export class RaftCore {
     this.applied = snapIndex;
     this.applying = snapIndex;
     this.lastHardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
+    this.durableTerm = hs.term;
+    this.durableVote = hs.vote;
     // A full randomized timeout before any campaign, even right after a restart (B13).
     this.resetElectionTimer();
   }
@@ -303,6 +308,10 @@ export class RaftCore {
   }
 
   advance(rd: Ready): void {
+    if (rd.hardState !== undefined) {
+      this.durableTerm = rd.hardState.term;
+      this.durableVote = rd.hardState.vote;
+    }
     if (rd.snapshot !== undefined) {
       this.applied = Math.max(this.applied, rd.snapshot.index);
       if (this.pendingSnapshot === rd.snapshot) this.pendingSnapshot = null;
@@ -314,6 +323,26 @@ export class RaftCore {
     this.applying = Math.max(this.applying, this.applied);
     // The leader counts itself only for what it has persisted: this may commit now.
     if (this.role === 'leader' && this.maybeCommit()) this.onLeaderCommitAdvanced();
+  }
+
+  /**
+   * The leader's outbound replication (App, Heartbeat, Snap, TimeoutNow) that
+   * may leave right now, even while a Ready is still being persisted, so that
+   * heartbeats keep flowing through a slow fsync (B13). Empty unless this node
+   * leads a term whose term and vote are already durable. Optional: the same
+   * messages otherwise come with the next Ready.
+   */
+  takeLeaderMessages(): Message[] {
+    if (this.role !== 'leader' || this.term !== this.durableTerm || this.vote !== this.durableVote) return [];
+    if (this.broadcastPending) {
+      this.broadcastPending = false;
+      this.bcastAppend();
+    }
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of this.msgs) (mayLeaveBeforePersist(m) ? early : rest).push(m);
+    this.msgs = rest;
+    return early;
   }
 
   status(): CoreStatus {

@@ -50,6 +50,40 @@ describe('log replication', () => {
     expect(rd2.committed.map((e) => e.index)).toEqual([3]);
   });
 
+  test('during a slow write the leader\'s heartbeats and replication can leave at once (B13 scenario B)', () => {
+    const net = cluster();
+    const leader = net.core('n1');
+    leader.propose(bytes('a'));
+    const outstanding = leader.ready();
+    // The runtime is still persisting `outstanding`; time passes and more proposals arrive.
+    leader.tick();
+    leader.propose(bytes('b'));
+    const early = leader.takeLeaderMessages();
+    expect(early.map((m) => [m.type, m.to, m.entries.map(text)])).toEqual([
+      [MessageType.Heartbeat, 'n2', []],
+      [MessageType.Heartbeat, 'n3', []],
+      [MessageType.App, 'n2', ['b']],
+      [MessageType.App, 'n3', ['b']],
+    ]);
+    expect(leader.takeLeaderMessages()).toEqual([]);
+    leader.advance(outstanding);
+    const next = leader.ready();
+    expect(next.entries.map(text)).toEqual(['b']);
+    expect([...next.leaderMessages, ...next.messages].filter((m) => m.type === MessageType.App)).toEqual([]);
+  });
+
+  test('no early messages while the leader\'s own term is not yet durable', () => {
+    // A single voter (with a learner) becomes leader at once; its new term is only in the Ready not yet taken.
+    const core = CoreNetwork.bootstrap(['n1'], ['n2']).core('n1');
+    for (let i = 0; i < 40 && core.status().role !== 'leader'; i++) core.tick();
+    expect(core.status().role).toBe('leader');
+    expect(core.takeLeaderMessages()).toEqual([]);
+    const rd = core.ready();
+    expect(rd.hardState?.term).toBe(2);
+    expect(rd.leaderMessages).toEqual([]);
+    expect(rd.messages.map((m) => [m.type, m.to])).toEqual([[MessageType.App, 'n2']]);
+  });
+
   test('batching: an App carries as many entries as fit in maxMsgBytes, at least one', () => {
     const net = cluster({ maxMsgBytes: 10 });
     for (const v of ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee']) net.core('n1').propose(bytes(v));
