@@ -364,6 +364,15 @@ export class CoreNetwork {
     this.restart(id);
   }
 
+  /** The runtime sends the leader's early messages while a write is in progress (takeLeaderMessages). */
+  sendEarly(id: NodeId): void {
+    if (this.down.has(id)) return;
+    const node = this.node(id);
+    const early = node.core.takeLeaderMessages();
+    for (const m of early) this.checkEarlyMessage(node, m);
+    this.route(early);
+  }
+
   /**
    * Crashes while handling a Ready: its leaderMessages already left (they may
    * be sent before the write), its write never completed.

@@ -131,6 +131,9 @@ function runCoreCommand(core: RaftCore, c: CoreCommand): void {
     case 'snapStatus':
       core.reportSnapshot(c.peer, c.ok);
       return;
+    case 'early':
+      net.sendEarly(id);
+      return;
     case 'leaderLost':
       core.reportLeaderUnreachable();
       return;
@@ -198,6 +201,7 @@ type NetAction =
   | { k: 'settle' }
   | { k: 'conf'; node: number; change: number; target: number }
   | { k: 'leaderLost'; node: number }
+  | { k: 'early'; node: number }
   | { k: 'unreachable'; node: number; to: number };
 
 const ALL_IDS = ['n1', 'n2', 'n3', 'n4'];
@@ -223,6 +227,7 @@ function netActionArb(nodes: number, confWeight: number): fc.Arbitrary<NetAction
     { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'heal' }) },
     { weight: 2, arbitrary: fc.constant<NetAction>({ k: 'settle' }) },
     { weight: 1, arbitrary: node.map((n): NetAction => ({ k: 'leaderLost', node: n })) },
+    { weight: 2, arbitrary: node.map((n): NetAction => ({ k: 'early', node: n })) },
     { weight: 1, arbitrary: fc.record({ node, to: node }).map((r): NetAction => ({ k: 'unreachable', ...r })) },
   ];
   if (confWeight > 0) {
@@ -292,6 +297,9 @@ function runNetAction(net: CoreNetwork, a: NetAction, seq: number): void {
       return;
     case 'conf':
       net.core(id).proposeConfChange(confChange(a.change, ALL_IDS[a.target]!));
+      return;
+    case 'early':
+      net.sendEarly(id);
       return;
     case 'leaderLost':
       net.core(id).reportLeaderUnreachable();
