@@ -131,9 +131,6 @@ function runCoreCommand(core: RaftCore, c: CoreCommand): void {
     case 'snapStatus':
       core.reportSnapshot(c.peer, c.ok);
       return;
-    case 'early':
-      net.sendEarly(id);
-      return;
     case 'leaderLost':
       core.reportLeaderUnreachable();
       return;
@@ -297,6 +294,9 @@ function runNetAction(net: CoreNetwork, a: NetAction, seq: number): void {
       return;
     case 'conf':
       net.core(id).proposeConfChange(confChange(a.change, ALL_IDS[a.target]!));
+      return;
+    case 'early':
+      net.sendEarly(id);
       return;
     case 'early':
       net.sendEarly(id);
