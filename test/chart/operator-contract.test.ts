@@ -3,10 +3,13 @@
 // pods, ports and Services the operator creates from it.
 import { describe, test, expect } from '@jest/globals';
 import type { V1Container, V1Service } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { desiredClientService, desiredHeadlessService, podTemplate } from '../../src/operator/manifests.js';
 import { parseRaft3DCluster } from '../../src/operator/types.js';
-import { at, only, renderChart, type Rendered } from '../support/helm.js';
+import { at, only, renderChart, repoRoot, type Rendered } from '../support/helm.js';
 import { restrictedViolations, type PodSpecLike } from '../support/pod-security.js';
+import { ruleTable } from '../support/rbac.js';
 
 const everything = renderChart({
   apiVersions: ['monitoring.coreos.com/v1'],
@@ -93,5 +96,59 @@ describe('operator ⇄ chart contract', () => {
     const operatorLabels = at(only(everything, 'Deployment'), 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
     const serverSelector = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'app.kubernetes.io/managed-by'));
     expect(labelsMatch(serverSelector, operatorLabels)).toBe(false);
+  });
+});
+
+/**
+ * The permission each call of the operator's KubeApi needs. A new method in
+ * src/operator/kube-api.ts fails the test below until it is added here and the chart's
+ * Role grants it.
+ */
+const PERMISSIONS: Record<string, readonly (readonly [string, string])[]> = {
+  getCluster: [['raft3d.io/raft3dclusters', 'get']],
+  patchClusterStatus: [['raft3d.io/raft3dclusters/status', 'patch']],
+  getStatefulSet: [['apps/statefulsets', 'get']],
+  createStatefulSet: [['apps/statefulsets', 'create']],
+  replaceStatefulSet: [['apps/statefulsets', 'update']],
+  scaleStatefulSet: [['apps/statefulsets', 'patch']],
+  getService: [['core/services', 'get']],
+  createService: [['core/services', 'create']],
+  getPodDisruptionBudget: [['policy/poddisruptionbudgets', 'get']],
+  createPodDisruptionBudget: [['policy/poddisruptionbudgets', 'create']],
+  getConfigMap: [['core/configmaps', 'get']],
+  createConfigMap: [['core/configmaps', 'create']],
+  patchConfigMapData: [['core/configmaps', 'patch']],
+  getSecret: [['core/secrets', 'get']],
+  createSecret: [['core/secrets', 'create']],
+  listPods: [['core/pods', 'list']],
+  deletePod: [['core/pods', 'delete']],
+  listPersistentVolumeClaimNames: [['core/persistentvolumeclaims', 'list']],
+  createEvent: [['core/events', 'create']],
+};
+const WATCHED: Record<string, string> = { raft3dclusters: 'raft3d.io/raft3dclusters', statefulsets: 'apps/statefulsets', pods: 'core/pods' };
+
+describe('operator RBAC ⇄ the operator\'s Kubernetes calls', () => {
+  const source = readFileSync(join(repoRoot, 'src', 'operator', 'kube-api.ts'), 'utf8');
+  const body = /export interface KubeApi \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? '';
+  const methods = [...body.matchAll(/^\s+([a-zA-Z]+)\(/gm)].map((m) => m[1]!).filter((m) => m !== 'informer');
+  const watched = [...(/export type WatchedKind = ([^;]+);/.exec(source)?.[1] ?? '').matchAll(/'([a-z0-9]+)'/g)].map((m) => m[1]!);
+
+  test('every call of the KubeApi interface has a known permission', () => {
+    expect(methods.length).toBeGreaterThan(10);
+    expect(methods.sort()).toEqual(Object.keys(PERMISSIONS).sort());
+    expect(watched.sort()).toEqual(Object.keys(WATCHED).sort());
+  });
+
+  test.each(['namespace', 'cluster'])('scope=%s: the Role grants exactly those permissions', (scope) => {
+    const objects = renderChart({ set: { 'operator.scope': scope } });
+    const role = only(objects, scope === 'cluster' ? 'ClusterRole' : 'Role');
+    const needed: Record<string, Set<string>> = {};
+    const need = (resource: string, verb: string): void => void (needed[resource] ??= new Set()).add(verb);
+    for (const perms of Object.values(PERMISSIONS)) for (const [resource, verb] of perms) need(resource, verb);
+    for (const resource of Object.values(WATCHED)) {
+      need(resource, 'list');
+      need(resource, 'watch');
+    }
+    expect(ruleTable(role)).toEqual(Object.fromEntries(Object.entries(needed).map(([r, verbs]) => [r, [...verbs].sort()])));
   });
 });

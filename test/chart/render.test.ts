@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { KUBE_VERSION, at, chartDir, helm, kinds, only, renderChart, templateArgs, type K8sObject, type RenderOptions, type Rendered } from '../support/helm.js';
 import { crdValidator, hasModel, validateModel } from '../support/k8s-schemas.js';
 import { restrictedViolations, type PodSpecLike } from '../support/pod-security.js';
+import { ruleTable } from '../support/rbac.js';
 
 const crd = parse(readFileSync(join(chartDir, 'crds', 'raft3d.io_raft3dclusters.yaml'), 'utf8')) as K8sObject;
 const validateCluster = crdValidator(crd, 'v1alpha1');
@@ -22,7 +23,6 @@ const MATRIX: Record<string, RenderOptions> = {
   'monitoring forced': { set: { 'monitoring.force': true, 'monitoring.additionalLabels.release': 'kube-prometheus-stack' } },
   'network policy on': { set: { 'networkPolicy.enabled': true } },
   'cluster scope': { set: { 'operator.scope': 'cluster' } },
-  'leader election': { set: { 'operator.leaderElection.enabled': true, 'operator.replicas': 2 } },
   'no cluster': { set: { 'cluster.create': false } },
   'everything on': {
     apiVersions: MONITORING,
@@ -69,35 +69,18 @@ function labelsMatch(selector: Record<string, string>, labels: Record<string, st
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
-/** RBAC rules flattened to "group/resource" → sorted verbs. */
-function ruleTable(role: K8sObject): Record<string, string[]> {
-  const table: Record<string, string[]> = {};
-  for (const rule of role['rules'] as { apiGroups: string[]; resources: string[]; verbs: string[] }[]) {
-    for (const group of rule.apiGroups) {
-      for (const resource of rule.resources) {
-        const key = `${group || 'core'}/${resource}`;
-        table[key] = [...new Set([...(table[key] ?? []), ...rule.verbs])].sort();
-      }
-    }
-  }
-  return table;
-}
-
+// What the operator calls (src/operator/kube-api.ts; operator-contract.test.ts derives it from there).
 const OPERATOR_RULES: Record<string, string[]> = {
-  'raft3d.io/raft3dclusters': ['get', 'list', 'patch', 'update', 'watch'],
-  'raft3d.io/raft3dclusters/status': ['get', 'patch', 'update'],
-  'raft3d.io/raft3dclusters/scale': ['get'],
+  'raft3d.io/raft3dclusters': ['get', 'list', 'watch'],
+  'raft3d.io/raft3dclusters/status': ['patch'],
   'apps/statefulsets': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'core/services': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'core/configmaps': ['create', 'get', 'list', 'patch', 'update', 'watch'],
+  'core/services': ['create', 'get'],
+  'policy/poddisruptionbudgets': ['create', 'get'],
+  'core/configmaps': ['create', 'get', 'patch'],
   'core/secrets': ['create', 'get'],
-  'policy/poddisruptionbudgets': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'core/pods': ['delete', 'get', 'list', 'watch'],
-  'core/persistentvolumeclaims': ['get', 'list', 'watch'],
-  'core/endpoints': ['get', 'list', 'watch'],
-  'discovery.k8s.io/endpointslices': ['get', 'list', 'watch'],
-  'core/events': ['create', 'patch'],
-  'events.k8s.io/events': ['create', 'patch'],
+  'core/pods': ['delete', 'list', 'watch'],
+  'core/persistentvolumeclaims': ['list'],
+  'core/events': ['create'],
 };
 
 describe('helm lint --strict', () => {
@@ -235,11 +218,10 @@ describe('the operator Deployment', () => {
     expect(labelsMatch(SERVER_LABELS, at(deployment, 'spec', 'template', 'metadata', 'labels') as Record<string, string>)).toBe(false);
   });
 
-  test('leader election: RollingUpdate and a lease-only Role', () => {
-    const objects = render(MATRIX['leader election']!);
-    expect(at(only(objects, 'Deployment'), 'spec', 'strategy')).toEqual({ type: 'RollingUpdate' });
-    expect(ruleTable(only(objects, 'Role', 'demo-raft3d-operator-leader-election'))).toEqual({ 'coordination.k8s.io/leases': ['create', 'get', 'update'] });
-    expect(helm([...templateArgs({ set: { 'operator.replicas': 2 } })]).stderr).toMatch(/leaderElection\/enabled/);
+  test('a single replica is the only choice (no leader election)', () => {
+    const r = helm([...templateArgs(), '--set', 'operator.replicas=2']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/replicas/);
   });
 });
 
