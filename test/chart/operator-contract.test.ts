@@ -6,6 +6,7 @@ import type { V1Container, V1Service } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { desiredClientService, desiredHeadlessService, podTemplate } from '../../src/operator/manifests.js';
+import { OPERATOR_ENV, loadOperatorConfig } from '../../src/operator/operator-config.js';
 import { parseRaft3DCluster } from '../../src/operator/types.js';
 import { at, only, renderChart, repoRoot, type Rendered } from '../support/helm.js';
 import { restrictedViolations, type PodSpecLike } from '../support/pod-security.js';
@@ -150,5 +151,26 @@ describe('operator RBAC ⇄ the operator\'s Kubernetes calls', () => {
       need(resource, 'watch');
     }
     expect(ruleTable(role)).toEqual(Object.fromEntries(Object.entries(needed).map(([r, verbs]) => [r, [...verbs].sort()])));
+  });
+});
+
+describe('operator Deployment ⇄ the operator\'s configuration', () => {
+  type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
+  /** The container environment as the kubelet resolves it for pod demo-raft3d-operator-x in namespace raft3d. */
+  const resolvedEnv = (scope: string, port = 8081): Record<string, string> => {
+    const deployment = only(renderChart({ set: { 'operator.scope': scope, 'operator.metricsPort': port } }), 'Deployment');
+    const env = at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'env') as EnvVar[];
+    const fields: Record<string, string> = { 'metadata.name': 'demo-raft3d-operator-x', 'metadata.namespace': 'raft3d' };
+    return Object.fromEntries(env.map((e) => [e.name, e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath ?? ''] ?? '']));
+  };
+
+  test('sets only variables the operator reads (plus POD_NAMESPACE and TMPDIR)', () => {
+    for (const name of Object.keys(resolvedEnv('namespace'))) expect([name, name in OPERATOR_ENV || name === 'POD_NAMESPACE' || name === 'TMPDIR']).toEqual([name, true]);
+  });
+
+  test('namespace scope watches the release namespace; cluster scope every namespace; probes on the metrics port', () => {
+    const own = loadOperatorConfig(resolvedEnv('namespace', 9090));
+    expect(own).toMatchObject({ namespace: 'raft3d', listenHost: '0.0.0.0', listenPort: 9090, logLevel: 'info', instance: 'demo-raft3d-operator-x', failpoint: null });
+    expect(loadOperatorConfig(resolvedEnv('cluster')).namespace).toBeNull();
   });
 });
