@@ -78,6 +78,8 @@ export class RaftCore {
   private campaignContext = '';
   /** Set by reportLeaderUnreachable; cleared by any word from a leader. */
   private leaderLost = false;
+  /** Term in which the leader was reported lost: a later term means someone else already campaigned. */
+  private leaderLostTerm = 0;
 
   // Leader state.
   private progress = new Map<NodeId, Progress>();
@@ -234,10 +236,24 @@ export class RaftCore {
     pr.probeSent = true;
   }
 
-  reportLeaderUnreachable(): void {
+  /**
+   * The runtime saw its connection to the current leader reset. The node forgets
+   * the leader and will grant other voters' 'leader-lost' campaigns. With
+   * `campaignNow` it also campaigns at once; otherwise the runtime calls
+   * campaignIfLeaderLost() a little later — staggering the survivors (by rank)
+   * avoids a split vote when all of them see the same reset at the same moment.
+   */
+  reportLeaderUnreachable(campaignNow = true): void {
     if (this.role !== 'follower' || this.leader === '') return;
     this.setLeader('');
     this.leaderLost = true;
+    this.leaderLostTerm = this.term;
+    if (campaignNow) this.campaignIfLeaderLost();
+  }
+
+  /** Campaigns now if the leader is still lost and no newer term has started since it was reported. */
+  campaignIfLeaderLost(): void {
+    if (!this.leaderLost || this.role !== 'follower' || this.leader !== '' || this.term !== this.leaderLostTerm) return;
     if (this.promotable()) this.campaign(this.cfg.preVote ? 'pre-vote' : 'vote', LEADER_LOST_CONTEXT);
   }
 

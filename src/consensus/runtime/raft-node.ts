@@ -40,7 +40,9 @@ export interface ConsensusCore {
   transferLeadership(to: NodeId): Outcome;
   reportUnreachable(peer: NodeId): void;
   reportSnapshot(peer: NodeId, ok: boolean): void;
-  reportLeaderUnreachable(): void;
+  reportLeaderUnreachable(campaignNow?: boolean): void;
+  campaignIfLeaderLost(): void;
+  takeLeaderMessages(): Message[];
   snapshotTaken(meta: SnapshotMeta, compactTo: number): void;
   hasReady(): boolean;
   ready(): Ready;
@@ -84,6 +86,8 @@ export interface RaftNodeDeps<R> {
 }
 
 const RETRY_MS = 20;
+/** Delay between survivors' campaigns after a leader crash: a few loopback/LAN round trips plus an fsync. */
+const LEADER_LOST_STAGGER_MS = 40;
 
 export class RaftNode<R> implements Replicator<R> {
   private readonly core: ConsensusCore;
@@ -111,6 +115,7 @@ export class RaftNode<R> implements Replicator<R> {
   private term = 0;
   private driving = false;
   private driveScheduled = false;
+  private earlyFlushScheduled = false;
   private storeChain: Promise<unknown> = Promise.resolve();
   private ticker: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -211,11 +216,7 @@ export class RaftNode<R> implements Replicator<R> {
     const t = this.deps.transport;
     t.onFrame((from, frame) => this.onFrame(from, frame));
     t.onPeerDown((peer) => {
-      if (peer === this.leader && this.role === 'follower') {
-        this.log.info({ leader: peer }, 'connection to the leader reset: starting a pre-vote at once');
-        this.core.reportLeaderUnreachable();
-        this.kick();
-      }
+      if (peer === this.leader && this.role === 'follower') this.leaderUnreachable(peer);
     });
     t.onPeerRefused((peer, reason) => {
       const key = `${peer}:${reason}`;
@@ -226,6 +227,30 @@ export class RaftNode<R> implements Replicator<R> {
     this.refreshAddresses();
     this.ticker = setInterval(() => this.onTick(), this.deps.options.timing.tickMs);
     this.kick();
+  }
+
+  /**
+   * Every survivor of a crashed leader sees its connections reset at about the
+   * same moment. They campaign staggered by rank (voters sorted by id, the lost
+   * leader left out) so that the first one's pre-vote reaches the others before
+   * they start their own, instead of splitting the vote and waiting out a full
+   * election timeout.
+   */
+  private leaderUnreachable(leader: NodeId): void {
+    const voters = this.core
+      .status()
+      .membership.members.filter((m) => m.role === 'voter' && m.id !== leader)
+      .map((m) => m.id)
+      .sort();
+    const rank = Math.max(0, voters.indexOf(this.id));
+    this.log.info({ leader, rank }, 'connection to the leader reset: campaigning without waiting for the election timeout');
+    this.core.reportLeaderUnreachable(false);
+    this.kick();
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.core.campaignIfLeaderLost();
+      this.kick();
+    }, rank * LEADER_LOST_STAGGER_MS).unref();
   }
 
   /** Records the cluster id learned when joining (a fresh joining node starts without one). */
@@ -447,11 +472,31 @@ export class RaftNode<R> implements Replicator<R> {
 
   /** Schedules a pass over the core's Ready on the next turn of the event loop. */
   private kick(): void {
-    if (this.driveScheduled || this.driving || this.stopped) return;
+    if (this.stopped) return;
+    if (this.driving) {
+      this.scheduleEarlyFlush();
+      return;
+    }
+    if (this.driveScheduled) return;
     this.driveScheduled = true;
     setImmediate(() => {
       this.driveScheduled = false;
       void this.drive();
+    });
+  }
+
+  /**
+   * While a Ready is being persisted, a leader's replication and heartbeats may
+   * still leave (the leader counts itself only once its own write is durable):
+   * followers start writing in parallel, and heartbeats never wait behind a slow
+   * fsync (B13).
+   */
+  private scheduleEarlyFlush(): void {
+    if (this.earlyFlushScheduled) return;
+    this.earlyFlushScheduled = true;
+    setImmediate(() => {
+      this.earlyFlushScheduled = false;
+      if (this.driving && !this.stopped && !this.failed) this.sendMessages(this.core.takeLeaderMessages());
     });
   }
 

@@ -191,6 +191,30 @@ describe('leader-lost fast pre-vote', () => {
     expect(net.status('n2').leader).toBe('n3');
   });
 
+  test('staggered: survivors that saw the reset together do not split the vote; the later one only grants', () => {
+    const net = CoreNetwork.bootstrap(['n1', 'n2', 'n3']);
+    net.campaign('n1');
+    net.run(2);
+    net.stop('n1');
+    // Both survivors see the reset at the same moment; neither campaigns yet.
+    net.core('n2').reportLeaderUnreachable(false);
+    net.core('n3').reportLeaderUnreachable(false);
+    net.process('n2');
+    net.process('n3');
+    expect([net.status('n2').role, net.status('n3').role]).toEqual(['follower', 'follower']);
+    // Rank 0 (n2) campaigns first; n3 lost the leader too, so it grants.
+    net.core('n2').campaignIfLeaderLost();
+    net.stabilize();
+    expect([net.status('n2').role, net.status('n2').term]).toEqual(['leader', 3]);
+    // n3's turn comes after it already voted in term 3: it does not campaign.
+    net.core('n3').campaignIfLeaderLost();
+    net.process('n3');
+    expect(net.status('n3').role).toBe('follower');
+    expect(net.status('n3').term).toBe(3);
+    net.stabilize();
+    expect(net.status('n3').leader).toBe('n2');
+  });
+
   test('refused by a voter that still hears the leader; the node returns to the leader on its next heartbeat', () => {
     const net = CoreNetwork.bootstrap(['n1', 'n2', 'n3']);
     net.campaign('n1');
