@@ -81,6 +81,8 @@ export class SupervisedInformer {
     this.lastSignOfLife = Date.now();
     // Callbacks of a replaced informer are ignored: it may still report its own abort.
     const live = (): boolean => this.current === inf && !this.stopped;
+    // client-node's start() resolves even when its list failed (it reports that through "error").
+    let errored = false;
     const onObject = (obj: KubernetesObject): void => {
       if (!live()) return;
       this.lastSignOfLife = Date.now();
@@ -93,11 +95,12 @@ export class SupervisedInformer {
       if (live()) this.lastSignOfLife = Date.now();
     });
     inf.on('error', (err?: unknown) => {
+      errored = true;
       if (live()) this.failed(err);
     });
     inf.start().then(
       () => {
-        if (!live()) return;
+        if (!live() || errored) return;
         this.synced = true;
         this.backoffMs = this.minBackoffMs;
         this.lastSignOfLife = Date.now();
@@ -105,6 +108,7 @@ export class SupervisedInformer {
         for (const obj of inf.list()) this.onObject(obj);
       },
       (err: unknown) => {
+        errored = true;
         if (live()) this.failed(err);
       },
     );

@@ -63,7 +63,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    await controller.stop();
+    // Nothing in flight needs finishing: every step is re-derived by the next operator.
+    await Promise.race([controller.stop(), new Promise((r) => setTimeout(r, 2000))]);
     server.close();
     logger.flush();
     process.exit(0);

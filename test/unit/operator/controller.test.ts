@@ -84,6 +84,19 @@ describe('SupervisedInformer', () => {
     await inf.stop();
   });
 
+  test('a list that fails while start() still resolves (client-node) is not taken for a sync', async () => {
+    const kube = new FakeKube();
+    kube.failInformerListsQuietly = 1;
+    const restarts: string[] = [];
+    const inf = new SupervisedInformer('raft3dclusters', () => kube.informer('raft3dclusters', null), () => undefined, silent, { minBackoffMs: 30, onRestart: (_k, why) => restarts.push(why) });
+    inf.start();
+    await sleep(10);
+    expect(inf.isSynced).toBe(false);
+    await waitFor('sync after the restart', () => inf.isSynced);
+    expect(restarts).toEqual(['error']);
+    await inf.stop();
+  });
+
   test('an informer that stops with an error (client-node stops for good) is re-created and re-lists', async () => {
     const kube = new FakeKube();
     kube.put('pods', { metadata: { name: 'farm-0', namespace: 'ns' } } as never);

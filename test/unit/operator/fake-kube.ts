@@ -48,6 +48,12 @@ class FakeInformer implements ResourceInformer {
       this.kube.failInformerStarts--;
       throw new KubeApiError('list failed', 500);
     }
+    if (this.kube.failInformerListsQuietly > 0) {
+      // What client-node does when its list fails: report "error", then resolve start().
+      this.kube.failInformerListsQuietly--;
+      this.emit('error', new KubeApiError('list failed', 500));
+      return;
+    }
     this.running = true;
     this.emit('connect');
   }
@@ -81,6 +87,7 @@ export class FakeKube implements KubeApi {
   readonly events: CoreV1Event[] = [];
   readonly informers: FakeInformer[] = [];
   failInformerStarts = 0;
+  failInformerListsQuietly = 0;
   now = (): number => Date.now();
 
   // ---- test helpers ----
