@@ -23,6 +23,7 @@ import {
   type Role,
   type SnapshotMeta,
   type SoftState,
+  type UnsafeTestBug,
 } from './types.js';
 import { RaftLog, entryBytes } from './raft-log.js';
 import { Progress } from './progress.js';
@@ -45,6 +46,7 @@ interface PendingRead {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_TEST_BUGS: ReadonlySet<UnsafeTestBug> = new Set();
 
 function refuse(reason: Refusal): Outcome {
   return { ok: false, reason };
@@ -53,6 +55,8 @@ function refuse(reason: Refusal): Outcome {
 export class RaftCore {
   private readonly cfg: CoreConfig;
   private readonly id: NodeId;
+  /** Test-only canaries (always empty in production). */
+  private readonly bugs: ReadonlySet<UnsafeTestBug>;
 
   private term: number;
   private vote: NodeId;
@@ -109,6 +113,7 @@ export class RaftCore {
     if (config.electionTicks < 1 || config.heartbeatTicks < 1) throw new RangeError('electionTicks and heartbeatTicks must be ≥ 1');
     this.cfg = config;
     this.id = config.id;
+    this.bugs = config.unsafeTestBugs ?? NO_TEST_BUGS;
     this.log = new RaftLog(start.snapshot, start.entries);
     this.configs = new ConfigHistory(start.snapshot);
     this.configs.appended(start.entries);
@@ -195,6 +200,11 @@ export class RaftCore {
   }
 
   readIndex(context: string): void {
+    // test-only canary (B19/B20): serve the read at the local commit index, no ReadIndex round.
+    if (this.bugs.has('read-without-read-index')) {
+      this.readStates.push({ index: this.commit, context });
+      return;
+    }
     if (this.role === 'leader') {
       this.handleReadRequest(this.id, context);
     } else if (this.role === 'follower' && this.leader !== '') {
@@ -305,7 +315,7 @@ export class RaftCore {
 
     const leaderMessages: Message[] = [];
     const messages: Message[] = [];
-    for (const m of this.msgs) (termDurable && mayLeaveBeforePersist(m) ? leaderMessages : messages).push(m);
+    for (const m of this.msgs) ((termDurable && mayLeaveBeforePersist(m)) || this.leavesEarlyByTestBug(m) ? leaderMessages : messages).push(m);
     const rd: Ready = {
       softState,
       ...(hardStateChanged ? { hardState: hs } : {}),
@@ -587,6 +597,9 @@ export class RaftCore {
       this.term = term;
       // The vote is reset only when the term increases (B7).
       this.vote = '';
+    } else if (leader !== '' && this.bugs.has('forget-vote-on-leader')) {
+      // test-only canary (B7): forget the vote on learning of this term's leader.
+      this.vote = '';
     }
     this.role = 'follower';
     this.votes.clear();
@@ -732,7 +745,8 @@ export class RaftCore {
     const matches = this.voters().map((v) => (v === this.id ? this.log.persisted : (this.progress.get(v)?.match ?? 0)));
     const index = quorumIndex(matches);
     // Figure 8 (B1): only an entry of the current term commits by counting replicas.
-    if (index <= this.commit || this.log.term(index) !== this.term) return false;
+    // test-only canary: 'commit-previous-term-by-counting' skips the term check.
+    if (index <= this.commit || (this.log.term(index) !== this.term && !this.bugs.has('commit-previous-term-by-counting'))) return false;
     this.reduceUncommitted(this.commit, index);
     this.commit = index;
     return true;
@@ -898,7 +912,11 @@ export class RaftCore {
       return;
     }
     // B2: truncate only at a real conflict; a stale or duplicated App changes nothing.
-    const conflict = this.log.findConflict(entries);
+    let conflict = this.log.findConflict(entries);
+    // test-only canary (B2): a stale App also cuts the log after its last entry.
+    if (conflict === 0 && entries.length > 0 && this.bugs.has('truncate-on-stale-append') && this.log.lastIndex() > lastNew) {
+      conflict = entries[0]!.index;
+    }
     if (conflict > 0) {
       const fresh = entries.slice(conflict - entries[0]!.index);
       if (conflict <= this.log.lastIndex()) this.withdrawAcksFrom(conflict);
@@ -1052,6 +1070,15 @@ export class RaftCore {
 
   private softState(): SoftState {
     return { role: this.role, leader: this.leader };
+  }
+
+  /** test-only canaries (B6, B31): a vote grant or an append ack that leaves before it is durable. */
+  private leavesEarlyByTestBug(m: Message): boolean {
+    if (this.bugs.size === 0 || m.reject) return false;
+    return (
+      (m.type === MessageType.VoteResp && this.bugs.has('vote-before-durable')) ||
+      (m.type === MessageType.AppResp && this.bugs.has('ack-before-fsync'))
+    );
   }
 
   private send(type: MessageType, to: NodeId, term: number = this.term, fields: MessageFields = {}): void {

@@ -170,7 +170,27 @@ export interface CoreConfig {
   /** A learner is promoted only if its match ≥ commit − this many entries. */
   readonly learnerCatchUpEntries: number;
   readonly rng: Rng;
+  /**
+   * TEST-ONLY canaries: re-introduce classic Raft bugs so that tests can prove
+   * the simulator catches them (raft.md §6.2). Absent in production.
+   */
+  readonly unsafeTestBugs?: ReadonlySet<UnsafeTestBug>;
 }
+
+/** TEST-ONLY: the classic bugs a core can be told to re-introduce (see CoreConfig.unsafeTestBugs). */
+export type UnsafeTestBug =
+  /** B6: a granted vote leaves before the vote is durable. */
+  | 'vote-before-durable'
+  /** B1 (Figure 8): an entry of an earlier term commits by counting its replicas. */
+  | 'commit-previous-term-by-counting'
+  /** B19/B20: a read is answered at the local commit index, without a ReadIndex round. */
+  | 'read-without-read-index'
+  /** B31: an AppendEntries acknowledgement leaves before the entries are durable. */
+  | 'ack-before-fsync'
+  /** B2: a stale or duplicated AppendEntries cuts the log after its last entry. */
+  | 'truncate-on-stale-append'
+  /** B7: a node forgets its vote when it learns the leader of the same term. */
+  | 'forget-vote-on-leader';
 
 /** A single-server configuration change (one at a time, dissertation §4.1). */
 export type ConfChange =
