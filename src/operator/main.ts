@@ -57,9 +57,6 @@ async function main(): Promise<void> {
   const server = await startOperatorHttp(config.listenHost, config.listenPort, { healthy: () => controller.healthy(), ready: () => controller.ready(), registry: metrics.registry });
   controller.start();
   logger.info({ namespace: config.namespace ?? '(all)', listen: `${config.listenHost}:${config.listenPort}` }, 'raft3d operator started');
-  if (config.leaderElectionRequested) {
-    logger.warn('RAFT3D_OPERATOR_LEADER_ELECTION is set, but this operator takes no lease: run exactly one replica (strategy Recreate)');
-  }
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

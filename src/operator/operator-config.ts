@@ -13,8 +13,6 @@ export interface OperatorConfig {
   readonly failpoint: Failpoint | null;
   /** How the operator reaches a pod's HTTP port. */
   readonly podAddressTemplate: string;
-  /** RAFT3D_OPERATOR_LEADER_ELECTION as the chart sets it; this operator expects to be the only replica. */
-  readonly leaderElectionRequested: boolean;
 }
 
 export const DEFAULT_POD_ADDRESS = '{pod}.{service}.{namespace}.svc.{domain}:{port}';
@@ -25,7 +23,6 @@ export const OPERATOR_ENV: Readonly<Record<string, string>> = {
   RAFT3D_LOG_LEVEL: 'pino level (default info)',
   POD_NAME: 'reportingInstance of the Events',
   RAFT3D_OPERATOR_POD_ADDRESS: `template of a pod's HTTP address (default ${DEFAULT_POD_ADDRESS})`,
-  RAFT3D_OPERATOR_LEADER_ELECTION: 'accepted for the chart; the operator runs as a single replica (Deployment strategy Recreate)',
   RAFT3D_OPERATOR_FAILPOINT: `tests only: exit right after one step (${FAILPOINTS.join(', ')})`,
 };
 
@@ -45,7 +42,6 @@ export function loadOperatorConfig(env: Readonly<Record<string, string | undefin
     instance: env['POD_NAME'] || 'raft3d-operator',
     failpoint: fp as Failpoint | null,
     podAddressTemplate: env['RAFT3D_OPERATOR_POD_ADDRESS'] || DEFAULT_POD_ADDRESS,
-    leaderElectionRequested: /^(1|true|yes)$/i.test(env['RAFT3D_OPERATOR_LEADER_ELECTION'] ?? ''),
   };
 }
 

@@ -124,9 +124,8 @@ describe('operator endpoints and configuration', () => {
 
   test('environment as the chart sets it', () => {
     expect(loadOperatorConfig({ WATCH_NAMESPACE: 'prints', RAFT3D_OPERATOR_METRICS: '0.0.0.0:8081', POD_NAME: 'op-1' })).toEqual({
-      namespace: 'prints', listenHost: '0.0.0.0', listenPort: 8081, logLevel: 'info', instance: 'op-1', failpoint: null, podAddressTemplate: DEFAULT_POD_ADDRESS, leaderElectionRequested: false,
+      namespace: 'prints', listenHost: '0.0.0.0', listenPort: 8081, logLevel: 'info', instance: 'op-1', failpoint: null, podAddressTemplate: DEFAULT_POD_ADDRESS,
     });
-    expect(loadOperatorConfig({ RAFT3D_OPERATOR_LEADER_ELECTION: 'true' }).leaderElectionRequested).toBe(true);
     expect(loadOperatorConfig({ WATCH_NAMESPACE: '' }).namespace).toBeNull();
     expect(loadOperatorConfig({ POD_NAMESPACE: 'own' }).namespace).toBe('own');
     expect(loadOperatorConfig({ RAFT3D_OPERATOR_FAILPOINT: 'after-remove-request' }).failpoint).toBe('after-remove-request');
