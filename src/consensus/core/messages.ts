@@ -33,7 +33,7 @@ export function mayLeaveBeforePersist(m: Message): boolean {
   return isFromLeader(m) || m.type === MessageType.TimeoutNow;
 }
 
-/** Proposals and read requests forwarded by followers carry no term (etcd treats them as local). */
+/** Read requests (and proposals from older peers) with term 0 skip the term checks, as etcd treats them as local. */
 export function isTermless(m: Message): boolean {
   return m.term === 0 && (m.type === MessageType.Prop || m.type === MessageType.ReadIndex);
 }

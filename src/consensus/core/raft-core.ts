@@ -175,11 +175,13 @@ export class RaftCore {
       if (this.transferee !== '') return refuse('transferring');
       if (!this.hasRoomFor(data.byteLength)) return refuse('uncommitted-cap');
       const index = this.appendLocal([{ type: EntryType.Normal, data }]);
-      return { ok: true, index };
+      return { ok: true, index, term: this.term };
     }
     if (this.role === 'follower' && this.leader !== '') {
-      this.send(MessageType.Prop, this.leader, 0, { entries: [{ index: 0, term: 0, type: EntryType.Normal, data }] });
-      return { ok: true };
+      // The Prop carries our term: a leader of a later term drops it (a delayed Prop
+      // must never be appended after the runtime concluded it was lost and retried).
+      this.send(MessageType.Prop, this.leader, this.term, { entries: [{ index: 0, term: 0, type: EntryType.Normal, data }] });
+      return { ok: true, term: this.term };
     }
     return refuse('no-leader');
   }

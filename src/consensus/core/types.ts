@@ -208,7 +208,12 @@ export type Refusal =
   | 'term-not-committed' // the leader has not committed an entry of its own term yet (B14)
   | 'invalid'; // the request makes no sense (unknown member, already a voter, ...)
 
-export type Outcome = { readonly ok: true; readonly index?: number } | { readonly ok: false; readonly reason: Refusal };
+/**
+ * `index`: where the leader appended the entry. `term`: the proposer's term when it
+ * appended or forwarded it — once an entry of a later term is applied, a proposal
+ * that was not applied by then can never be committed (log terms only grow).
+ */
+export type Outcome = { readonly ok: true; readonly index?: number; readonly term?: number } | { readonly ok: false; readonly reason: Refusal };
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 

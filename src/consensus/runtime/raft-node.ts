@@ -85,6 +85,15 @@ export interface RaftNodeDeps<R> {
   readonly fatal: (error: unknown) => void;
 }
 
+interface PendingProposal<R> {
+  readonly w: Waiter<R>;
+  /** The entry data: request id + command. */
+  readonly data: Uint8Array;
+  /** Term in which it was last appended or forwarded; 0 while not in flight. */
+  term: number;
+  readonly deadline: number;
+}
+
 const RETRY_MS = 20;
 /** Delay between survivors' campaigns after a leader crash: a few loopback/LAN round trips plus an fsync. */
 const LEADER_LOST_STAGGER_MS = 40;
@@ -93,7 +102,9 @@ export class RaftNode<R> implements Replicator<R> {
   private readonly core: ConsensusCore;
   private readonly log: Logger;
   private identity: NodeIdentity;
-  private readonly pending = new Map<string, Waiter<R>>();
+  private readonly pending = new Map<string, PendingProposal<R>>();
+  /** Applied term at the last scan for lost proposals. */
+  private retryScanTerm = 0;
   private readonly reads: ReadBatcher;
   private readonly sender: SnapshotSender;
   private readonly inbox: SnapshotInbox;
@@ -267,29 +278,50 @@ export class RaftNode<R> implements Replicator<R> {
   propose(command: Uint8Array, timeoutMs: number): Promise<R> {
     if (this.stopped) return Promise.reject(new NoLeaderError('node is shutting down'));
     const requestId = newRequestId();
-    const data = wrapCommand(requestId, command);
     const w = waiter<R>(timeoutMs, () => {
       this.deps.observer.proposalFailed();
       return new NoLeaderError(`no leader committed the request within ${timeoutMs} ms`);
     });
-    this.pending.set(requestId, w);
-    const deadline = performance.now() + timeoutMs;
-    const attempt = (): void => {
-      if (w.settled) return;
-      const out = this.core.propose(data);
-      this.kick();
-      if (out.ok) return;
-      if (out.reason === 'uncommitted-cap') {
-        this.deps.observer.proposalFailed();
-        w.reject(new NoLeaderError('too many uncommitted proposals', 1));
-      } else if (performance.now() + RETRY_MS < deadline) {
-        // No leader yet, or a transfer in progress: nothing was appended, so retrying is safe.
-        setTimeout(attempt, RETRY_MS).unref();
-      }
-    };
-    attempt();
+    const p: PendingProposal<R> = { w, data: wrapCommand(requestId, command), term: 0, deadline: performance.now() + timeoutMs };
+    this.pending.set(requestId, p);
+    this.attemptProposal(p);
     return w.promise.finally(() => this.pending.delete(requestId));
   }
+
+  private attemptProposal(p: PendingProposal<R>): void {
+    if (p.w.settled || this.stopped) return;
+    const out = this.core.propose(p.data);
+    this.kick();
+    if (out.ok) {
+      p.term = out.term ?? 0;
+      return;
+    }
+    if (out.reason === 'uncommitted-cap') {
+      this.deps.observer.proposalFailed();
+      p.w.reject(new NoLeaderError('too many uncommitted proposals', 1));
+    } else if (performance.now() + RETRY_MS < p.deadline) {
+      // No leader yet, or a transfer in progress: nothing was appended, so retrying is safe.
+      setTimeout(() => this.attemptProposal(p), RETRY_MS).unref();
+    }
+  }
+
+  /**
+   * A proposal appended or forwarded in term T that is still unapplied once an
+   * entry of a later term was applied can never be committed any more (a log's
+   * terms only grow, and the later entry is committed): it was lost with its
+   * leader, so it is proposed again instead of waiting out the client's deadline.
+   */
+  private retryLostProposals(): void {
+    if (this.appliedTerm <= this.retryScanTerm) return;
+    this.retryScanTerm = this.appliedTerm;
+    for (const p of this.pending.values()) {
+      if (!p.w.settled && p.term > 0 && p.term < this.appliedTerm) {
+        p.term = 0;
+        this.attemptProposal(p);
+      }
+    }
+  }
+
 
   readBarrier(timeoutMs: number): Promise<void> {
     if (this.stopped) return Promise.reject(new NoLeaderError('node is shutting down'));
@@ -384,7 +416,7 @@ export class RaftNode<R> implements Replicator<R> {
     if (this.ticker) clearInterval(this.ticker);
     const err = new NoLeaderError('node is shutting down');
     this.reads.rejectAll(err);
-    for (const w of this.pending.values()) w.reject(err);
+    for (const p of this.pending.values()) p.w.reject(err);
     for (const { w } of this.applyWaiters) w.reject(err);
     this.sender.cancelAll();
     await this.deps.transport.stop();
@@ -617,7 +649,7 @@ export class RaftNode<R> implements Replicator<R> {
         const { requestId, payload } = unwrapCommand(e.data);
         const result = this.deps.stateMachine.apply(e.index, payload);
         commands++;
-        this.pending.get(requestId)?.resolve(result);
+        this.pending.get(requestId)?.w.resolve(result);
       }
       this.applied = e.index;
       this.appliedTerm = e.term;
@@ -627,6 +659,7 @@ export class RaftNode<R> implements Replicator<R> {
 
   private afterApply(commands: number): void {
     if (commands > 0) this.deps.observer.proposalsCommitted(commands);
+    this.retryLostProposals();
     this.reads.applied(this.applied);
     for (let i = this.applyWaiters.length - 1; i >= 0; i--) {
       const aw = this.applyWaiters[i]!;

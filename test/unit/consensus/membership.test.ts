@@ -87,7 +87,7 @@ describe('membership changes', () => {
   test('removing the leader: it stops counting itself once the change is appended, steps down once it commits (B17)', () => {
     const net = cluster(['n1', 'n2', 'n3']);
     expect(net.core('n1').proposeConfChange({ type: 'remove', id: 'n1' })).toEqual({ ok: true, index: 3 });
-    expect(net.propose('n1', 'w')).toEqual({ ok: true, index: 4 });
+    expect(net.propose('n1', 'w')).toEqual({ ok: true, index: 4, term: 2 });
     expect(roles(net, 'n1')).toEqual(['n2:voter', 'n3:voter']);
     const held = net.hold({ from: 'n1', to: 'n3' });
     net.deliver({ to: 'n2' });

@@ -20,7 +20,7 @@ function apps(net: CoreNetwork, to: string): Message[] {
 describe('log replication', () => {
   test('a proposal is appended, replicated, committed and applied on every node', () => {
     const net = cluster();
-    expect(net.propose('n1', 'a')).toEqual({ ok: true, index: 3 });
+    expect(net.propose('n1', 'a')).toEqual({ ok: true, index: 3, term: 2 });
     net.stabilize();
     for (const id of net.ids()) {
       expect(net.appliedData(id)).toEqual(['a']);
@@ -289,12 +289,21 @@ describe('conflicts and fast backtracking', () => {
 describe('proposals', () => {
   test('a follower forwards a proposal to the leader, which appends it as its own', () => {
     const net = cluster();
-    expect(net.propose('n2', 'fwd')).toEqual({ ok: true });
+    expect(net.propose('n2', 'fwd')).toEqual({ ok: true, term: 2 });
     const prop = net.pending({ from: 'n2', type: MessageType.Prop });
-    expect(prop.map((m) => [m.to, m.term, m.entries.map((e) => [e.index, e.term, text(e)])])).toEqual([['n1', 0, [[0, 0, 'fwd']]]]);
+    expect(prop.map((m) => [m.to, m.term, m.entries.map((e) => [e.index, e.term, text(e)])])).toEqual([['n1', 2, [[0, 0, 'fwd']]]]);
     net.stabilize();
     expect(net.appliedData('n1')).toEqual(['fwd']);
     expect(net.appliedData('n3')).toEqual(['fwd']);
+  });
+
+  test('a Prop delayed from an older term is dropped: the proposer may have retried it already', () => {
+    const net = cluster();
+    const before = net.status('n1').lastIndex;
+    net.inject(makeMessage(MessageType.Prop, 'n2', 'n1', 1, { entries: [{ index: 0, term: 0, type: EntryType.Normal, data: bytes('late') }] }));
+    expect(net.status('n1').lastIndex).toBe(before);
+    net.inject(makeMessage(MessageType.Prop, 'n2', 'n1', 2, { entries: [{ index: 0, term: 0, type: EntryType.Normal, data: bytes('current') }] }));
+    expect(net.status('n1').lastIndex).toBe(before + 1);
   });
 
   test('without a known leader a proposal is refused', () => {
