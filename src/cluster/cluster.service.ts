@@ -45,6 +45,7 @@ export class ClusterService {
       snapshot_index: this.node.snapshotMeta?.index ?? 0,
       first_index: st.firstIndex,
       last_log_index: st.lastIndex,
+      config_index: st.configIndex,
       transferring_to: st.transferee || null,
       members: st.membership.members.map((m) => {
         const p = progress.get(m.id);
@@ -53,6 +54,7 @@ export class ClusterService {
           role: m.role,
           raft_address: m.raftAddress,
           http_address: m.httpAddress,
+          incarnation: m.incarnation,
           is_leader: m.id === st.leader,
           ...(p ? { match_index: p.match, next_index: p.next, replication_state: p.state, recent_active: p.recentActive } : {}),
         };

@@ -403,6 +403,7 @@ export class RaftCore {
       lastIndex: this.log.lastIndex(),
       snapshot: this.log.snapshot,
       membership,
+      configIndex: this.configs.activeIndex(),
       progress,
       transferee: this.role === 'leader' ? this.transferee : '',
     };

@@ -240,6 +240,8 @@ export interface CoreStatus {
   readonly lastIndex: number;
   readonly snapshot: SnapshotMeta | null;
   readonly membership: Membership;
+  /** Log index of the entry holding `membership` (0 if it came from a snapshot or nowhere): committed once commit ≥ it. */
+  readonly configIndex: number;
   /** Leader only: one per other member; empty elsewhere. */
   readonly progress: readonly PeerProgress[];
   /** Leader only: target of a transfer in progress, or ''. */

@@ -42,6 +42,7 @@ export function fakeStatus(input: FakeStatusInput = {}): CoreStatus {
     firstIndex: 1,
     lastIndex: input.lastIndex ?? commit,
     snapshot: null,
+    configIndex: 1,
     membership: { members },
     progress,
     transferee: '',
