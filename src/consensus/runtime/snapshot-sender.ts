@@ -21,6 +21,8 @@ export interface SnapshotSenderDeps {
   readonly chunkBytes: number;
   readonly chunkTimeoutMs: number;
   readonly onError: (peer: NodeId, error: unknown) => void;
+  /** Monotonic clock in ms (the same one passed to tick); injectable for the deterministic simulator. */
+  readonly now?: () => number;
 }
 
 export class SnapshotSender {
@@ -62,7 +64,7 @@ export class SnapshotSender {
 
   private async open(peer: NodeId, meta: SnapshotMeta): Promise<void> {
     // Reserve the slot before the await so a second Snap for the peer is ignored.
-    const placeholder = { file: null as unknown as SnapshotFile, offset: 0, sentAt: performance.now() };
+    const placeholder = { file: null as unknown as SnapshotFile, offset: 0, sentAt: this.now() };
     this.transfers.set(peer, placeholder);
     try {
       const file = await this.deps.store.latest();
@@ -71,7 +73,7 @@ export class SnapshotSender {
         this.finish(peer, false);
         return;
       }
-      const t: Transfer = { file, offset: 0, sentAt: performance.now() };
+      const t: Transfer = { file, offset: 0, sentAt: this.now() };
       this.transfers.set(peer, t);
       await this.sendChunk(peer, t);
     } catch (error) {
@@ -85,7 +87,7 @@ export class SnapshotSender {
       const length = Math.min(this.deps.chunkBytes, t.file.size - t.offset);
       const data = await t.file.read(t.offset, length);
       if (this.transfers.get(peer) !== t) return;
-      t.sentAt = performance.now();
+      t.sentAt = this.now();
       this.deps.send(peer, {
         kind: 'snap-chunk',
         from: this.deps.self,
@@ -100,6 +102,10 @@ export class SnapshotSender {
       this.deps.onError(peer, error);
       this.finish(peer, false);
     }
+  }
+
+  private now(): number {
+    return this.deps.now !== undefined ? this.deps.now() : performance.now();
   }
 
   private finish(peer: NodeId, ok: boolean): void {
