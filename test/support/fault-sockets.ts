@@ -1,0 +1,29 @@
+// Socket helpers shared by the fault proxy's parts.
+import type { Socket } from 'node:net';
+
+/** Ends a TCP connection with an RST, as a partition or a crashed peer would. */
+export function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  // resetAndDestroy on a connecting socket waits for the connection to finish first.
+  if (socket.connecting) {
+    socket.destroy();
+    return;
+  }
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** The IPv4 form of a remote address ('::ffff:127.0.0.11' → '127.0.0.11'). */
+export function plainAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+/** Resolves once `socket` has emitted 'close' (at once if it has). */
+export function socketClosed(socket: Socket): Promise<void> {
+  if (socket.closed) return Promise.resolve();
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
