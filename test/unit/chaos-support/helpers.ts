@@ -134,18 +134,19 @@ export function connectClient(address: string, localAddress?: string): Promise<C
 }
 
 /**
- * Dials `address`, sends `body` as a frame once connected and resolves with
+ * Dials `address`, sends `body` once connected (a string as one frame, a
+ * Buffer as it is) and resolves with
  * the error code that ended the connection ('' for a clean close) — for
  * connections expected to be reset, whether before or after 'connect'.
  */
-export function dialUntilClosed(address: string, body: string, timeoutMs = 3_000): Promise<string> {
+export function dialUntilClosed(address: string, body: string | Buffer, timeoutMs = 3_000): Promise<string> {
   const colon = address.lastIndexOf(':');
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: address.slice(0, colon), port: Number(address.slice(colon + 1)) });
     track(socket);
     let code = '';
     const timer = setTimeout(() => reject(new Error(`connection to ${address} still open after ${timeoutMs} ms`)), timeoutMs);
-    socket.once('connect', () => socket.write(frame(body)));
+    socket.once('connect', () => socket.write(typeof body === 'string' ? frame(body) : body));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       code = err.code ?? err.message;
     });
