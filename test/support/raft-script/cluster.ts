@@ -6,7 +6,8 @@
 // is advanced. A disk is either synchronous (the write completes at once) or
 // stalled (it completes when the script says so); a crash loses a write in
 // flight. Peer messages keep stepping into the core while a write is in
-// flight, exactly as the runtime's onFrame does.
+// flight, exactly as the runtime's onFrame does, and a leader's replication
+// still leaves meanwhile (RaftCore.takeLeaderMessages).
 import { RaftCore } from '../../../src/consensus/core/raft-core.js';
 import { encodeMembership } from '../../../src/consensus/core/membership.js';
 import {
@@ -177,9 +178,16 @@ export class ScriptCluster {
     for (let guard = 0; ; guard++) {
       if (guard > 1000) throw new Error(`${id}: hasReady() never settles`);
       if (n.inflight !== null) {
-        if (n.stalled) return;
-        this.completeWrite(n);
-        continue;
+        if (!n.stalled) {
+          this.completeWrite(n);
+          continue;
+        }
+        // Like the runtime while a write is in flight: a leader's replication
+        // and heartbeats still leave (they never wait behind a slow fsync, B13).
+        const early = n.core.takeLeaderMessages();
+        for (const m of early) this.invariants.earlyMessage(n, m);
+        this.send(n, early);
+        return;
       }
       if (!n.core.hasReady()) return;
       const rd = n.core.ready();
