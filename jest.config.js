@@ -2,6 +2,9 @@
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
+  // Only test/: node data directories (data/) hold Raft snapshot files named *.snap,
+  // which jest would otherwise take for obsolete jest snapshots.
+  roots: ['<rootDir>/test'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
