@@ -84,8 +84,11 @@ export class SnapshotSender {
 
   private async sendChunk(peer: NodeId, t: Transfer): Promise<void> {
     try {
-      const length = Math.min(this.deps.chunkBytes, t.file.size - t.offset);
-      const data = await t.file.read(t.offset, length);
+      // Another ack may move t.offset while the read is pending: the frame must
+      // carry the offset its bytes were read at (B28, duplicated acks).
+      const offset = t.offset;
+      const length = Math.min(this.deps.chunkBytes, t.file.size - offset);
+      const data = await t.file.read(offset, length);
       if (this.transfers.get(peer) !== t) return;
       t.sentAt = this.now();
       this.deps.send(peer, {
@@ -94,9 +97,9 @@ export class SnapshotSender {
         term: this.deps.term(),
         meta: t.file.meta,
         size: t.file.size,
-        offset: t.offset,
+        offset,
         data,
-        done: t.offset + length >= t.file.size,
+        done: offset + length >= t.file.size,
       });
     } catch (error) {
       this.deps.onError(peer, error);
