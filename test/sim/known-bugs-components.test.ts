@@ -29,6 +29,12 @@ import { peer, settle, startNode } from './known-bugs-fakes.js';
 
 const MEMBERS = membershipOf(['n1', 'n2', 'n3']);
 
+interface Replica {
+  sm: PrintFarmStateMachine;
+  /** How many of the node's applied entries the state machine has seen. */
+  upTo: number;
+}
+
 /** Polls `cond` every millisecond (file I/O completes on libuv's pool, not in a fixed number of turns); bounded. */
 async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -81,12 +87,16 @@ describe('known Raft bugs outside the core', () => {
   test('B24 a command retried after a leader crash enters the log twice and takes effect once, identically on every replica', () => {
     const net = new ScriptCluster({ ...DEFAULT_OPTIONS, checkQuorum: false });
     net.bootstrap(['n1', 'n2', 'n3'], []);
-    const replicas = new Map(net.ids().map((id) => [id, { sm: new PrintFarmStateMachine(), upTo: 0 }]));
+    // Each node's state machine, fed from what its core applied; a restart rebuilds it from the log.
+    const replicas = new Map<string, Replica>(net.ids().map((id) => [id, { sm: new PrintFarmStateMachine(), upTo: 0 }]));
     const results = new Map<number, CommandResult>();
     const sync = (): void => {
       for (const [id, r] of replicas) {
         const n = net.node(id);
-        if (n.applied.length < r.upTo) Object.assign(r, { sm: new PrintFarmStateMachine(), upTo: 0 });
+        if (n.applied.length < r.upTo) {
+          r.sm = new PrintFarmStateMachine();
+          r.upTo = 0;
+        }
         for (const e of n.applied.slice(r.upTo)) {
           if (e.type === EntryType.Normal && e.data.length > 0) results.set(e.index, r.sm.apply(e.index, e.data));
         }
@@ -147,8 +157,8 @@ describe('known Raft bugs outside the core', () => {
       readonly reports: boolean[];
       readonly installed: { meta: SnapshotMeta; data: Uint8Array }[];
       readonly chunkBytes: number;
+      readonly followerDir: string;
       inbox: SnapshotInbox;
-      followerDir: string;
     }
 
     async function transfer(): Promise<Transfer> {
@@ -157,41 +167,32 @@ describe('known Raft bugs outside the core', () => {
       const file = await leaderStore.latest();
       const chunkBytes = Math.ceil(file!.size / 10);
       const followerDir = await dir();
-      const t: Transfer = {
-        toFollower: [],
-        toLeader: [],
-        reports: [],
-        installed: [],
+      const toFollower: SnapshotChunk[] = [];
+      const reports: boolean[] = [];
+      const sender = new SnapshotSender({
+        self: 'n1',
+        store: leaderStore,
+        term: () => 3,
+        send: (_peer, frame) => (frame.kind === 'snap-chunk' ? toFollower.push(frame) > 0 : false),
+        report: (_peer, ok) => reports.push(ok),
         chunkBytes,
-        followerDir,
-        sender: null as unknown as SnapshotSender,
-        inbox: null as unknown as SnapshotInbox,
-      };
-      Object.assign(t, {
-        sender: new SnapshotSender({
-          self: 'n1',
-          store: leaderStore,
-          term: () => 3,
-          send: (_peer, frame) => (frame.kind === 'snap-chunk' ? t.toFollower.push(frame) > 0 : false),
-          report: (_peer, ok) => t.reports.push(ok),
-          chunkBytes,
-          chunkTimeoutMs: 60_000,
-          onError: () => undefined,
-          now: () => 0,
-        }),
+        chunkTimeoutMs: 60_000,
+        onError: () => undefined,
+        now: () => 0,
       });
-      t.inbox = inboxOn(t);
-      return t;
+      const toLeader: SnapshotAck[] = [];
+      const installed: { meta: SnapshotMeta; data: Uint8Array }[] = [];
+      return { sender, toFollower, toLeader, reports, installed, chunkBytes, followerDir, inbox: inboxOn(followerDir, toLeader, installed) };
     }
 
     /** The follower process: a fresh snapshot store on its directory (a restart removes leftover temp files). */
-    function inboxOn(t: Transfer): SnapshotInbox {
+    function inboxOn(followerDir: string, toLeader: SnapshotAck[], installed: Transfer['installed']): SnapshotInbox {
       return new SnapshotInbox({
         self: 'n3',
-        store: new FileSnapshotStore(t.followerDir),
+        store: new FileSnapshotStore(followerDir),
         term: () => 3,
-        send: (_peer, frame) => (frame.kind === 'snap-ack' ? t.toLeader.push(frame) > 0 : false),
-        complete: (_leader, _term, m, d) => t.installed.push({ meta: m, data: d }),
+        send: (_peer, frame) => (frame.kind === 'snap-ack' ? toLeader.push(frame) > 0 : false),
+        complete: (_leader, _term, m, d) => installed.push({ meta: m, data: d }),
         onError: () => undefined,
       });
     }
@@ -237,7 +238,7 @@ describe('known Raft bugs outside the core', () => {
       expect(chunk5.offset).toBe(5 * t.chunkBytes);
       expect(await tempFiles(t.followerDir)).toHaveLength(1);
       // n3 crashes and restarts: its half-received temp file is gone.
-      t.inbox = inboxOn(t);
+      t.inbox = inboxOn(t.followerDir, t.toLeader, t.installed);
       expect(await tempFiles(t.followerDir)).toEqual([]);
       t.inbox.onChunk(chunk5);
       const ack = await next(t.toLeader);

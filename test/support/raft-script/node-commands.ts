@@ -63,7 +63,8 @@ const campaign: Command = (state, args) => {
 };
 
 /**
- * `elect nX [voters]`: nX's election timer fires, and only the (pre-)vote
+ * `elect nX [voters]`: nX's election timer fires (unless its campaign is
+ * already on the wire), and only the (pre-)vote
  * traffic between nX and the listed voters is delivered, until nX leads or
  * loses (three campaigns at most). Its requests to anybody else are dropped.
  */
@@ -78,8 +79,13 @@ const elect: Command = (state, args) => {
   const limit = 2 * state.options.electionTicks + 1;
   const isRequest = (m: Message): boolean => REQUESTS.has(m.type);
   for (let attempt = 0; attempt < 3 && node.core.status().role !== 'leader'; attempt++) {
-    const ticks = tickUntilCampaign(net, c, limit);
-    out.push(`${c} campaigns after ${ticks} ticks`);
+    // A campaign already on the wire (the candidate's timer fired earlier) is the one that runs.
+    if (net.wire.some((m) => m.from === c && isRequest(m))) {
+      out.push(`${c} is campaigning`);
+    } else {
+      const ticks = tickUntilCampaign(net, c, limit);
+      out.push(`${c} campaigns after ${ticks} ticks`);
+    }
     for (let round = 0; round < 10; round++) {
       const batch = net.wire.filter(
         (m) => isVoteTraffic(m) && ((m.from === c && isRequest(m) && voters.includes(m.to)) || (m.to === c && !isRequest(m) && voters.includes(m.from))),
