@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { ClusterService, type ForwardedAnswer } from './cluster.service.js';
 import { ClusterTokenGuard } from './cluster-token.guard.js';
 
-const hostPort = z.string().regex(/^.+:\d{1,5}$/, 'must be host:port');
-const nodeId = z.union([z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/), z.number().int().nonnegative().transform(String)]);
+const hostPort = z.string({ error: 'must be a string host:port' }).regex(/^.+:\d{1,5}$/, 'must be host:port');
+const ID_RULE = 'must be 1–128 characters of A-Z a-z 0-9 . _ : -';
+const nodeId = z.string({ error: `is required and ${ID_RULE}` }).regex(/^[A-Za-z0-9._:-]{1,128}$/, ID_RULE);
 
 /** The original Raft3D sent {id, address}; http_address and incarnation are ours. */
 const joinBody = z
@@ -50,7 +51,7 @@ export class ClusterController {
       raftAddress,
       // Without an HTTP address (the original's join body), assume the HTTP port is unknown: reuse the host.
       httpAddress: b.http_address ?? raftAddress,
-      incarnation: b.incarnation ?? `legacy-${b.id}`,
+      incarnation: b.incarnation,
     };
     send(reply, await this.cluster.join(req, () => this.cluster.forwardToLeader('POST', '/cluster/join', body)));
   }

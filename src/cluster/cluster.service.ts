@@ -11,8 +11,12 @@ export interface JoinRequest {
   readonly id: string;
   readonly raftAddress: string;
   readonly httpAddress: string;
-  /** Identifies the joiner's data directory; a different one for a known id means it was wiped. */
-  readonly incarnation: string;
+  /**
+   * Identifies the joiner's data directory; a different one for a known id means it
+   * was wiped. Absent in the original Raft3D's join body: such a member is then
+   * recorded with an empty incarnation (not checked on peer connections).
+   */
+  readonly incarnation: string | undefined;
 }
 
 export interface ForwardedAnswer {
@@ -67,14 +71,27 @@ export class ClusterService {
     const st = await this.leaderStatus();
     if (st.role !== 'leader') return forward();
     const existing = st.membership.members.find((m) => m.id === req.id);
-    if (existing && existing.incarnation === req.incarnation) {
-      return { status: 200, body: this.joinAnswer('already a member') };
-    }
     if (existing) {
+      if (req.incarnation === undefined || existing.incarnation === req.incarnation) {
+        // Without an incarnation (the original's join) an existing id is taken to be the same member.
+        if (existing.raftAddress !== req.raftAddress) {
+          throw new HttpException(
+            { error: `${req.id} is already a member at ${existing.raftAddress}; remove it first (DELETE /cluster/members/${req.id})`, code: 'MEMBER_EXISTS' },
+            HttpStatus.CONFLICT,
+          );
+        }
+        return { status: 200, body: this.joinAnswer('already a member') };
+      }
+      if (existing.id === st.id) {
+        throw new HttpException(
+          { error: `${req.id} is the current leader and cannot be replaced; transfer leadership first`, code: 'MEMBER_IS_LEADER' },
+          HttpStatus.CONFLICT,
+        );
+      }
       // Same id, new data directory: the old member's votes must never count again (B33).
       await this.change({ type: 'remove', id: req.id });
     }
-    const member: Member = { id: req.id, role: 'learner', raftAddress: req.raftAddress, httpAddress: req.httpAddress, incarnation: req.incarnation };
+    const member: Member = { id: req.id, role: 'learner', raftAddress: req.raftAddress, httpAddress: req.httpAddress, incarnation: req.incarnation ?? '' };
     await this.change({ type: 'add-learner', member });
     return { status: 200, body: this.joinAnswer('added as a learner') };
   }
@@ -97,6 +114,10 @@ export class ClusterService {
       throw new HttpException({ error: 'no other voter is available to take over', code: 'NO_TRANSFEREE' }, HttpStatus.CONFLICT);
     }
     if (to === st.id) return { status: 200, body: { leader_id: st.id } };
+    const voters = st.membership.members.filter((m) => m.role === 'voter').map((m) => m.id);
+    if (!voters.includes(to)) {
+      throw new HttpException({ error: `${to} is not a voter of this cluster (voters: ${voters.join(', ')})`, code: 'INVALID_CHANGE' }, HttpStatus.BAD_REQUEST);
+    }
     const out = this.node.transferLeadership(to);
     if (!out.ok) throw refusal(out);
     const deadline = performance.now() + this.requestTimeoutMs;

@@ -90,7 +90,7 @@ export function parseFlags(argv: readonly string[]): Map<string, string> {
 
 export function helpText(): string {
   const lines = [
-    'Usage: node dist/main.js -id=ID -http=HOST:PORT -raft=HOST:PORT -data=DIR [-bootstrap | -join=HOST:PORT[,...]]',
+    'Usage: node dist/main.js -id=ID -http=HOST:PORT -raft=HOST:PORT [-data=DIR] [-bootstrap | -join=HOST:PORT[,...]]',
     '',
     'Flags (each also read from the environment variable shown):',
   ];

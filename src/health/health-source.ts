@@ -10,6 +10,10 @@ export interface HealthSource {
   readonly isDraining?: boolean;
   /** '' while a joining node has not yet learned its cluster. */
   readonly clusterId?: string;
+  /** Milliseconds since the current leader was last heard from (0 on the leader, Infinity without one). */
+  leaderContactAgeMs?(): number;
+  /** How long a follower may go without hearing its leader and still count as following it. */
+  readonly leaderContactTimeoutMs?: number;
 }
 
 export interface HealthOptions {

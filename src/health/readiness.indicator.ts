@@ -44,6 +44,12 @@ export class ReadinessIndicator {
       return session.up({ leader: status.leader, term: status.term });
     }
     if (status.role !== 'follower' || status.leader === '') return session.down({ reason: 'no leader known', role: status.role });
+    // A follower cut off from its leader (or removed without knowing it) still remembers it.
+    const age = this.source.leaderContactAgeMs?.();
+    const limit = this.source.leaderContactTimeoutMs;
+    if (age !== undefined && limit !== undefined && age > limit) {
+      return session.down({ reason: 'leader not heard from recently', leader: status.leader, silentMs: Math.round(age), limitMs: limit });
+    }
     return session.up({ leader: status.leader, term: status.term });
   }
 

@@ -8,5 +8,6 @@ export interface HttpAdapterOptions {
 }
 
 export function createFastifyAdapter(options: HttpAdapterOptions = {}): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES });
+  // `/api/v1/printers/` is the same resource as `/api/v1/printers`.
+  return new FastifyAdapter({ bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES, ignoreTrailingSlash: true });
 }

@@ -71,7 +71,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (isErrorBody(response)) return { status, body: { ...response }, headers: {} };
     switch (fastifyCode(exception.cause)) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return plain(413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the limit');
+        return plain(413, 'PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${bodyLimitOf(request)} bytes`);
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return plain(400, 'VALIDATION_FAILED', 'Content-Type must be application/json');
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -163,4 +163,11 @@ function messageOf(response: string | object, fallback: string): string {
     if (Array.isArray(message)) return message.map(String).join('; ');
   }
   return fallback;
+}
+
+/** The body limit Fastify applied to this request (its route option, set from the adapter's bodyLimit). */
+function bodyLimitOf(request: unknown): number | string {
+  if (typeof request !== 'object' || request === null) return 'the configured';
+  const opts = (request as { routeOptions?: { bodyLimit?: unknown } }).routeOptions;
+  return typeof opts?.bodyLimit === 'number' ? opts.bodyLimit : 'the configured';
 }

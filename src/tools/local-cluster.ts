@@ -51,10 +51,11 @@ function start(spec: NodeSpec): void {
 /** Shows the log lines a person running the cluster cares about; everything goes to data/<node>.log. */
 function printInteresting(id: string, line: string): void {
   try {
-    const rec = JSON.parse(line) as { level?: number; msg?: string; context?: string };
+    const rec = JSON.parse(line) as { level?: number; msg?: string; context?: string; err?: { message?: string } };
     if (rec.context !== undefined && (rec.level ?? 30) < 40) return; // Nest's start-up chatter
-    if ((rec.level ?? 30) >= 40 || /leader elected|joined|bootstrapped|resumed|membership change|snapshot|shutting|stopped/.test(rec.msg ?? '')) {
-      process.stdout.write(`[${id}] ${rec.msg ?? line}\n`);
+    if ((rec.level ?? 30) >= 40 || /elected leader|joined|bootstrapped|resumed|membership change|snapshot|shutting|stopped/.test(rec.msg ?? '')) {
+      const cause = rec.err?.message ? `: ${rec.err.message}` : '';
+      process.stdout.write(`[${id}] ${rec.msg ?? line}${cause}\n`);
     }
   } catch {
     process.stdout.write(`[${id}] ${line}\n`);
@@ -66,14 +67,37 @@ interface Status {
   members: { id: string; role: string }[];
 }
 
+async function statusOf(n: NodeSpec): Promise<Status | string> {
+  try {
+    const res = await fetch(`http://${n.http}/cluster/status`, { signal: AbortSignal.timeout(1000) });
+    return (await res.json()) as Status;
+  } catch (error) {
+    return children.has(n.id) ? `not answering (${(error as Error).message})` : 'not running';
+  }
+}
+
+function describe(n: NodeSpec, st: Status | string): string {
+  if (typeof st === 'string') return `  ${n.id}  ${st}`;
+  const me = st.members.find((m) => m.id === n.id);
+  return `  ${n.id}  ${me ? me.role : 'not a member'}, leader ${st.leader_id ?? 'unknown'}, members ${st.members.map((m) => `${m.id}:${m.role}`).join(' ')}`;
+}
+
+/** Every node answers, all agree on one leader, and all see every node as a voter. */
+function formed(views: (Status | string)[]): views is Status[] {
+  const statuses = views.filter((v): v is Status => typeof v !== 'string');
+  if (statuses.length !== nodes.length) return false;
+  const leader = statuses[0]!.leader_id;
+  return leader !== null && statuses.every((v) => v.leader_id === leader && v.members.filter((m) => m.role === 'voter').length === nodes.length);
+}
+
 async function waitForCluster(): Promise<void> {
   const deadline = Date.now() + 60_000;
+  let views: (Status | string)[] = [];
   while (Date.now() < deadline && !stopping) {
-    try {
-      const res = await fetch(`http://${nodes[0]!.http}/cluster/status`, { signal: AbortSignal.timeout(1000) });
-      const st = (await res.json()) as Status;
-      const voters = st.members.filter((m) => m.role === 'voter').length;
-      if (st.leader_id && voters === nodes.length) {
+    views = await Promise.all(nodes.map((n) => statusOf(n)));
+    if (formed(views)) {
+      const st = views[0]!;
+      {
         const leader = nodes.find((n) => n.id === st.leader_id);
         process.stdout.write('\nRaft3D cluster is up:\n');
         for (const n of nodes) process.stdout.write(`  ${n.id}  http://${n.http}${n.id === st.leader_id ? '   (leader)' : ''}\n`);
@@ -81,12 +105,12 @@ async function waitForCluster(): Promise<void> {
         process.stdout.write('Data in ' + dataRoot + '. Ctrl-C stops all three nodes.\n\n');
         return;
       }
-    } catch {
-      // not up yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  if (!stopping) process.stdout.write('The cluster did not form within 60 s; see the logs in ' + dataRoot + '\n');
+  if (stopping) return;
+  process.stdout.write(`The cluster did not form within 60 s. What each node reports:\n${nodes.map((n, i) => describe(n, views[i] ?? 'unknown')).join('\n')}\n`);
+  process.stdout.write(`Full logs: ${dataRoot}/<node>.log. Is another copy of a node still running (pgrep -fa dist/main.js)?\n`);
 }
 
 function stopAll(): void {

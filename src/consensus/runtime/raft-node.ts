@@ -11,6 +11,7 @@ import {
   type ConfChange,
   type CoreStatus,
   type Entry,
+  type HardState,
   type Membership,
   type Message,
   type NodeId,
@@ -95,6 +96,7 @@ interface PendingProposal<R> {
 }
 
 const RETRY_MS = 20;
+const NOT_A_MEMBER = 'this node is not a member of the cluster (not joined yet, or removed)';
 /** Delay between survivors' campaigns after a leader crash: a few loopback/LAN round trips plus an fsync. */
 const LEADER_LOST_STAGGER_MS = 40;
 
@@ -128,9 +130,16 @@ export class RaftNode<R> implements Replicator<R> {
   private driveScheduled = false;
   private earlyFlushScheduled = false;
   private storeChain: Promise<unknown> = Promise.resolve();
+  /** Term and vote of the last hard state written (null: not known since start, so the next one is written). */
+  private savedTermVote: { term: number; vote: NodeId } | null = null;
+  /** The newest hard state that only moved the commit index and is not written yet. */
+  private unsavedCommit: HardState | undefined;
   private ticker: NodeJS.Timeout | null = null;
   private stopped = false;
   private draining = false;
+  private lastLeaderContact = 0;
+  /** Commit index known at start: entries up to it are replayed, not new. */
+  private readonly bootCommit: number;
   private failed = false;
   private readonly leaderListeners = new Set<() => void>();
 
@@ -139,6 +148,7 @@ export class RaftNode<R> implements Replicator<R> {
     this.identity = deps.identity;
     this.log = deps.logger;
     this.lastSnapshot = deps.startSnapshot;
+    this.bootCommit = deps.core.status().commit;
     if (deps.startSnapshot) {
       this.applied = deps.startSnapshot.index;
       this.appliedTerm = deps.startSnapshot.term;
@@ -204,6 +214,24 @@ export class RaftNode<R> implements Replicator<R> {
 
   beginDraining(): void {
     this.draining = true;
+  }
+
+  /** Milliseconds since the current leader was last heard from (0 on the leader, Infinity without one). */
+  leaderContactAgeMs(): number {
+    if (this.role === 'leader') return 0;
+    if (this.leader === '') return Infinity;
+    return performance.now() - this.lastLeaderContact;
+  }
+
+  /** Two election timeouts: longer than any healthy gap between a leader's heartbeats. */
+  get leaderContactTimeoutMs(): number {
+    const t = this.deps.options.timing;
+    return 2 * 2 * t.electionTicks * t.tickMs;
+  }
+
+  /** A member of the latest configuration this node knows (a joining node is not, yet). */
+  isMember(): boolean {
+    return this.incarnations.has(this.id);
   }
 
   get currentTerm(): number {
@@ -277,6 +305,7 @@ export class RaftNode<R> implements Replicator<R> {
 
   propose(command: Uint8Array, timeoutMs: number): Promise<R> {
     if (this.stopped) return Promise.reject(new NoLeaderError('node is shutting down'));
+    if (!this.isMember()) return Promise.reject(new NoLeaderError(NOT_A_MEMBER));
     const requestId = newRequestId();
     const w = waiter<R>(timeoutMs, () => {
       this.deps.observer.proposalFailed();
@@ -325,6 +354,7 @@ export class RaftNode<R> implements Replicator<R> {
 
   readBarrier(timeoutMs: number): Promise<void> {
     if (this.stopped) return Promise.reject(new NoLeaderError('node is shutting down'));
+    if (!this.isMember()) return Promise.reject(new NoLeaderError(NOT_A_MEMBER));
     const p = this.reads.read(timeoutMs);
     this.kick();
     return p;
@@ -424,6 +454,10 @@ export class RaftNode<R> implements Replicator<R> {
     // Let a Ready being persisted finish before closing the store.
     await this.storeChain.catch(() => undefined);
     await this.snapshotting?.catch(() => undefined);
+    // A clean stop leaves the latest commit index on disk: the node restarts applying all of it.
+    const commit = this.unsavedCommit;
+    this.unsavedCommit = undefined;
+    if (commit && !this.failed) await this.deps.logStore.save(commit, []).catch(() => undefined);
     await this.deps.logStore.close();
   }
 
@@ -460,7 +494,8 @@ export class RaftNode<R> implements Replicator<R> {
   private onFrame(from: { id: string; incarnation: string; clusterId: string }, frame: PeerFrame): void {
     if (this.stopped) return;
     const expected = this.incarnations.get(from.id);
-    if (expected !== undefined && expected !== from.incarnation) {
+    // '' = joined without naming its data directory (the original's join): not checked.
+    if (expected !== undefined && expected !== '' && expected !== from.incarnation) {
       const key = `${from.id}:${from.incarnation}`;
       if (!this.refusedLogged.has(key)) {
         this.refusedLogged.add(key);
@@ -471,6 +506,7 @@ export class RaftNode<R> implements Replicator<R> {
     switch (frame.kind) {
       case 'raft':
         if (frame.message.to !== this.id) return;
+        if (frame.message.from === this.leader) this.lastLeaderContact = performance.now();
         this.core.step(frame.message);
         this.kick();
         return;
@@ -539,17 +575,26 @@ export class RaftNode<R> implements Replicator<R> {
       while (this.core.hasReady() && !this.failed) {
         const rd = this.core.ready();
         this.onSoftState(rd);
+        const [early, afterPersist] = this.splitForwards(rd);
         this.sendMessages(rd.leaderMessages);
+        this.sendMessages(early);
         if (rd.snapshot) await this.installSnapshot(rd.snapshot);
-        if (rd.entries.length > 0 || rd.hardState) {
-          const started = performance.now();
-          await this.serialStore(() => this.deps.logStore.save(rd.hardState, rd.entries));
-          this.deps.observer.walSync((performance.now() - started) / 1000);
-        }
-        this.sendMessages(rd.messages);
+        // Committed entries are on a quorum's disks already: applying them does not
+        // wait for this Ready's own write (etcd applies alongside its WAL write too).
         this.applyEntries(rd.committed);
         for (const rs of rd.readStates) this.reads.confirmed(rs.index, rs.context);
         for (const ctx of rd.failedReads) this.reads.failed(ctx);
+        if (this.mustPersist(rd)) {
+          const hardState = rd.hardState ?? this.unsavedCommit;
+          this.unsavedCommit = undefined;
+          const started = performance.now();
+          await this.serialStore(() => this.deps.logStore.save(hardState, rd.entries));
+          this.deps.observer.walSync((performance.now() - started) / 1000);
+          if (hardState) this.savedTermVote = { term: hardState.term, vote: hardState.vote };
+        } else if (rd.hardState) {
+          this.unsavedCommit = rd.hardState;
+        }
+        this.sendMessages(afterPersist);
         this.core.advance(rd);
         if (rd.entries.some((e) => e.type === EntryType.Config) || rd.snapshot) this.refreshAddresses();
         this.maybeSnapshot();
@@ -562,12 +607,47 @@ export class RaftNode<R> implements Replicator<R> {
     if (!this.failed && this.core.hasReady()) this.kick();
   }
 
+  /**
+   * A follower's forwarded proposals and read requests grant and acknowledge
+   * nothing, so they leave before this Ready's write (which is often a batch of
+   * the leader's entries) instead of waiting for its fsync; only a new term or
+   * vote must be durable first.
+   */
+  private splitForwards(rd: Ready): [Message[], readonly Message[]] {
+    if (rd.messages.length === 0) return [[], rd.messages];
+    const hs = rd.hardState;
+    const saved = this.savedTermVote;
+    if (hs !== undefined && (saved === null || hs.term !== saved.term || hs.vote !== saved.vote)) return [[], rd.messages];
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of rd.messages) (m.type === MessageType.Prop || m.type === MessageType.ReadIndex ? early : rest).push(m);
+    return [early, rest];
+  }
+
+  /**
+   * A Ready that only moves the commit index is not written on its own: the
+   * commit index is volatile in Raft (a restarted node learns it again from the
+   * leader), so it rides along with the next synced batch instead of costing an
+   * fsync between a quorum's acks and the apply. New entries, term and vote are
+   * always synced before anything that depends on them leaves.
+   */
+  private mustPersist(rd: Ready): boolean {
+    if (rd.entries.length > 0) return true;
+    const hs = rd.hardState;
+    if (hs === undefined) return false;
+    const saved = this.savedTermVote;
+    return saved === null || hs.term !== saved.term || hs.vote !== saved.vote;
+  }
+
   private onSoftState(rd: Ready): void {
     const { role, leader } = rd.softState;
     if (rd.hardState) this.term = rd.hardState.term;
     if (leader !== this.leader) {
+      this.lastLeaderContact = performance.now();
       this.deps.observer.leaderChanged();
-      this.log.info({ term: this.term, leader: leader || null, role }, leader ? 'leader elected' : 'leader lost');
+      if (leader === '') this.log.info({ term: this.term, role }, 'leader lost');
+      else if (leader === this.id) this.log.info({ term: this.term }, 'elected leader');
+      else this.log.info({ term: this.term, leader }, `following leader ${leader}`);
       this.leader = leader;
       for (const l of this.leaderListeners) l();
     }
@@ -644,7 +724,9 @@ export class RaftNode<R> implements Replicator<R> {
       if (e.index <= this.applied) continue;
       if (e.type === EntryType.Config) {
         this.appliedMembership = decodeMembership(e.data);
-        this.log.info({ index: e.index, members: this.appliedMembership.members.map((m) => `${m.id}:${m.role}`) }, 'membership change committed');
+        // Replaying the log at start re-applies old changes: only new ones are news.
+        const level = e.index > this.bootCommit ? 'info' : 'debug';
+        this.log[level]({ index: e.index, members: this.appliedMembership.members.map((m) => `${m.id}:${m.role}`) }, 'membership change committed');
       } else if (e.data.length > 0) {
         const { requestId, payload } = unwrapCommand(e.data);
         const result = this.deps.stateMachine.apply(e.index, payload);

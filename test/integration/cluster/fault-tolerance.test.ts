@@ -77,6 +77,7 @@ describe('a 3-node cluster of real processes', () => {
     // A linearizable read on another node sees the write at once.
     const read = await cluster.request(other, 'GET', '/api/v1/printers/p1');
     expectStatus(read, 200);
+    expectStatus(await cluster.request(other, 'GET', '/api/v1/printers/'), 200);
 
     const filament = await cluster.request(other, 'POST', '/api/v1/filaments', { type: 'pla', color: 'red', total_weight_in_grams: 1000 });
     expectStatus(filament, 201);
@@ -176,6 +177,14 @@ describe('a 3-node cluster of real processes', () => {
     });
     const state = await expectIdenticalState(['node1', 'node2', 'node3', 'node4']);
     expect(state).toContain('bulk-0');
+    // The original's join body (no incarnation) for an existing member changes nothing.
+    const again = await cluster.request('node1', 'POST', '/cluster/join', { id: 'node3', address: cluster.node('node3').raft });
+    expectStatus(again, 200);
+    expect((again.body as { result: string }).result).toBe('already a member');
+    const moved = await cluster.request('node1', 'POST', '/cluster/join', { id: 'node3', address: '127.0.0.1:1' });
+    expectStatus(moved, 409);
+    expect((moved.body as { code: string }).code).toBe('MEMBER_EXISTS');
+    expect((await cluster.status(leader)).members.find((m) => m.id === 'node3')?.role).toBe('voter');
     // Remove it again: the cluster goes back to three voters and keeps serving writes.
     const removed = await cluster.request('node3', 'DELETE', '/cluster/members/node4');
     expectStatus(removed, 200);

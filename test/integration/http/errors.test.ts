@@ -84,7 +84,7 @@ describe('every failure is JSON {error, code}', () => {
       payload: JSON.stringify({ company: 'a'.repeat(2000), model: 'b' }),
       headers: { 'content-type': 'application/json' },
     });
-    expect([r.statusCode, r.json()]).toEqual([413, { error: 'request body is larger than the limit', code: 'PAYLOAD_TOO_LARGE' }]);
+    expect([r.statusCode, r.json()]).toEqual([413, { error: 'request body is larger than the limit of 1024 bytes', code: 'PAYLOAD_TOO_LARGE' }]);
   });
 
   test('no leader: 503 NO_LEADER with Retry-After, and nothing is applied', async () => {
