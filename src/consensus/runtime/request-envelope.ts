@@ -6,8 +6,14 @@ import { randomBytes } from 'node:crypto';
 
 export const REQUEST_ID_BYTES = 16;
 
+// A random prefix per process and a counter: unique like 16 random bytes, without
+// a call into the CSPRNG on every proposal (it showed in write-path profiles).
+const PROCESS_PREFIX = randomBytes(REQUEST_ID_BYTES / 2).toString('hex');
+let sequence = 0;
+
 export function newRequestId(): string {
-  return randomBytes(REQUEST_ID_BYTES).toString('hex');
+  sequence++;
+  return PROCESS_PREFIX + sequence.toString(16).padStart(REQUEST_ID_BYTES, '0');
 }
 
 export function wrapCommand(requestId: string, payload: Uint8Array): Uint8Array {
