@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly keepData: boolean;
   readonly dataParent: string | null;
   readonly phases: ReadonlySet<Phase>;
+  /** Directory for V8 CPU profiles of the Raft3D nodes (written when they exit). */
+  readonly cpuProf: string | null;
 }
 
 export const PHASES = ['load', 'failover', 'catch-up'] as const;
@@ -29,6 +31,7 @@ export const USAGE = `npm run bench -- [options]
   --json FILE            write every figure as JSON (default bench/results/bench-<time>.json)
   --data-parent DIR      where the clusters' temporary data directories go (the OS temp dir)
   --phases LIST          which parts to run, comma-separated: load,failover,catch-up (all)
+  --cpu-prof DIR         run the Raft3D nodes with node --cpu-prof, profiles in DIR
   --keep-data            keep data directories and logs`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -44,6 +47,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     keepData: false,
     dataParent: null,
     phases: new Set(PHASES),
+    cpuProf: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -95,6 +99,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         o = { ...o, phases: new Set(list as Phase[]) };
         break;
       }
+      case '--cpu-prof':
+        o = { ...o, cpuProf: value() };
+        break;
       case '--keep-data':
         o = { ...o, keepData: true };
         break;

@@ -32,6 +32,7 @@ export class Raft3dCluster implements BenchCluster {
     private readonly mainJs: string,
     private readonly dataParent: string,
     private readonly keepData: boolean,
+    private readonly nodeArgs: readonly string[] = [],
   ) {
     if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build\` first`);
   }
@@ -124,7 +125,7 @@ export class Raft3dCluster implements BenchCluster {
     for (const [k, v] of Object.entries(process.env)) {
       if (!k.startsWith('RAFT3D_') && k !== 'NODE_OPTIONS') env[k] = v;
     }
-    n.proc.start([this.mainJs, `-id=${n.name}`, `-http=${n.http}`, `-raft=${n.raft}`, `-data=${n.dataDir}`, ...extra], env);
+    n.proc.start([...this.nodeArgs, this.mainJs, `-id=${n.name}`, `-http=${n.http}`, `-raft=${n.raft}`, `-data=${n.dataDir}`, ...extra], env);
   }
 
   private node(name: string): Raft3dMember {

@@ -1,7 +1,7 @@
 // `npm run bench`: Raft3D's benchmark, side by side with a 3-member etcd when
-// Debian's etcd-server is installed. Each run starts its own clusters (one at a
-// time, so they never share the CPU), drives them with the same closed-loop
-// generator and request sizes, and prints a table with the ratios.
+// Debian's etcd-server is installed. Each run starts its own clusters, drives
+// them in turn (never at the same time) with the same closed-loop generator and
+// request sizes, and prints a table with the ratios.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import type { BenchCluster } from './cluster.js';
 import { EtcdCluster, findEtcd } from './etcd-cluster.js';
 import { USAGE, parseOptions, type BenchOptions } from './options.js';
 import { Raft3dCluster } from './raft3d-cluster.js';
-import { runSuite, type SuiteResult } from './suite.js';
+import { runSuites, type SuiteResult, type SystemUnderTest } from './suite.js';
 import { figuresOf, medianFigures, renderTable, type Figures } from './table.js';
 import { EtcdWorkload, KeyPool, Raft3dWorkload } from './workloads.js';
 
@@ -46,8 +46,30 @@ async function main(): Promise<void> {
   const runs: { ours: SuiteResult; theirs: SuiteResult | null }[] = [];
   for (let run = 1; run <= o.runs; run++) {
     say(`\n## run ${run}/${o.runs}`);
-    const ours = await suite(new Raft3dCluster(join(root, 'dist', 'main.js'), dataParent, o.keepData), 'raft3d', o);
-    const theirs = etcd ? await suite(new EtcdCluster(etcd.bin, etcd.version, dataParent, o.keepData), 'etcd', o) : null;
+    const systems: SystemUnderTest[] = [];
+    const keys = new KeyPool();
+    systems.push({ cluster: new Raft3dCluster(join(root, 'dist', 'main.js'), dataParent, o.keepData, nodeArgs(o)), workload: new Raft3dWorkload(keys) });
+    if (etcd) {
+      const etcdKeys = new KeyPool();
+      systems.push({ cluster: new EtcdCluster(etcd.bin, etcd.version, dataParent, o.keepData), workload: new EtcdWorkload(etcdKeys) });
+    }
+    for (const s of systems) active.add(s.cluster);
+    let results: SuiteResult[];
+    try {
+      results = await runSuites(systems, {
+        writeSeconds: o.writeSeconds,
+        readSeconds: o.readSeconds,
+        warmupSeconds: o.warmupSeconds,
+        failoverReps: o.failoverReps,
+        catchUpWrites: o.catchUpWrites,
+        phases: o.phases,
+        log: say,
+      });
+    } finally {
+      for (const s of systems) active.delete(s.cluster);
+    }
+    const ours = results[0]!;
+    const theirs = results[1] ?? null;
     runs.push({ ours, theirs });
     say('');
     say(table(figuresOf(ours), theirs ? figuresOf(theirs) : null, etcd ? `etcd ${etcd.version}` : null, o));
@@ -64,27 +86,14 @@ async function main(): Promise<void> {
   say(`\nraw figures: ${out}`);
 }
 
-function table(ours: Figures, theirs: Figures | null, theirLabel: string | null, o: BenchOptions): string {
-  return renderTable(ours, theirs, { ours: 'Raft3D', theirs: theirLabel, failoverReps: o.failoverReps, catchUpWrites: o.catchUpWrites });
+function nodeArgs(o: BenchOptions): string[] {
+  if (o.cpuProf === null) return [];
+  mkdirSync(o.cpuProf, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${resolve(o.cpuProf)}`];
 }
 
-async function suite(cluster: BenchCluster, kind: 'raft3d' | 'etcd', o: BenchOptions): Promise<SuiteResult> {
-  const keys = new KeyPool();
-  const workload = kind === 'raft3d' ? new Raft3dWorkload(keys) : new EtcdWorkload(keys);
-  active.add(cluster);
-  try {
-    return await runSuite(cluster, workload, {
-      writeSeconds: o.writeSeconds,
-      readSeconds: o.readSeconds,
-      warmupSeconds: o.warmupSeconds,
-      failoverReps: o.failoverReps,
-      catchUpWrites: o.catchUpWrites,
-      phases: o.phases,
-      log: say,
-    });
-  } finally {
-    active.delete(cluster);
-  }
+function table(ours: Figures, theirs: Figures | null, theirLabel: string | null, o: BenchOptions): string {
+  return renderTable(ours, theirs, { ours: 'Raft3D', theirs: theirLabel, failoverReps: o.failoverReps, catchUpWrites: o.catchUpWrites });
 }
 
 async function abort(signal: string): Promise<void> {

@@ -1,12 +1,15 @@
-// One full pass over one system: the load rows, leader failover (kill -9 and
-// SIGTERM) and the catch-up of a restarted member.
-import { loadavg as osLoadavg } from 'node:os';
+// One run over every system under test, interleaved so that a drifting load on
+// a shared machine hits them alike: each load row runs on one system and then
+// on the other (alternating which goes first), and so do the failover
+// repetitions. Only the catch-up (100,000 writes each) runs one after the other.
+import { loadavg } from 'node:os';
 import { measureCatchUp, type CatchUpResult } from './catch-up.js';
 import type { BenchCluster } from './cluster.js';
-import { measureFailover, type FailoverResult } from './failover.js';
+import { failoverRep, type FailoverRep } from './failover.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { Phase } from './options.js';
-import type { Workload } from './workloads.js';
+import { median } from './stats.js';
+import type { RequestSpec, Workload } from './workloads.js';
 
 export interface SuiteOptions {
   readonly writeSeconds: number;
@@ -20,56 +23,124 @@ export interface SuiteOptions {
 
 export type LoadRow = 'create1' | 'create16' | 'create64' | 'transition64' | 'read64' | 'stale64';
 
+export interface FailoverResult {
+  readonly signal: NodeJS.Signals;
+  readonly reps: readonly FailoverRep[];
+  readonly medianMs: number | null;
+}
+
 export interface SuiteResult {
   readonly label: string;
   readonly startedAt: string;
   readonly loadavg: readonly number[];
-  readonly load: Partial<Record<LoadRow, LoadResult>>;
+  readonly load: Partial<Record<LoadRow, LoadResult & { loadavg1: number }>>;
   readonly kill?: FailoverResult;
   readonly term?: FailoverResult;
   readonly catchUp?: CatchUpResult;
 }
 
-export async function runSuite(cluster: BenchCluster, workload: Workload, o: SuiteOptions): Promise<SuiteResult> {
-  const startedAt = new Date().toISOString();
-  const loadavg = osLoadavg();
-  o.log(`${cluster.label}: starting a 3-member cluster`);
-  await cluster.start();
+export interface SystemUnderTest {
+  readonly cluster: BenchCluster;
+  readonly workload: Workload;
+}
+
+interface RowDef {
+  readonly key: LoadRow;
+  readonly what: string;
+  readonly connections: number;
+  readonly read: boolean;
+  readonly next: (w: Workload) => RequestSpec;
+}
+
+const ROWS: readonly RowDef[] = [
+  { key: 'create1', what: 'create', connections: 1, read: false, next: (w) => w.create() },
+  { key: 'create16', what: 'create', connections: 16, read: false, next: (w) => w.create() },
+  { key: 'create64', what: 'create', connections: 64, read: false, next: (w) => w.create() },
+  { key: 'transition64', what: 'status transition', connections: 64, read: false, next: (w) => w.transition() },
+  { key: 'read64', what: 'read by id, linearizable', connections: 64, read: true, next: (w) => w.read(false) },
+  { key: 'stale64', what: 'read by id, stale', connections: 64, read: true, next: (w) => w.read(true) },
+];
+
+interface Running {
+  readonly sut: SystemUnderTest;
+  /** The leader first: one client talks to the leader, more are spread over every member. */
+  readonly urls: string[];
+  readonly result: {
+    label: string;
+    startedAt: string;
+    loadavg: readonly number[];
+    load: Partial<Record<LoadRow, LoadResult & { loadavg1: number }>>;
+    kill?: FailoverResult;
+    term?: FailoverResult;
+    catchUp?: CatchUpResult;
+  };
+}
+
+export async function runSuites(systems: readonly SystemUnderTest[], o: SuiteOptions): Promise<SuiteResult[]> {
+  const running: Running[] = [];
   try {
-    const leader = await cluster.waitHealthy(30_000);
-    // The leader first: one client talks to the leader, more are spread over every member.
-    const urls = [...cluster.members].sort((a, b) => Number(b.name === leader) - Number(a.name === leader)).map((m) => m.url);
-    await workload.prepare(urls[0]!);
-    const load: Partial<Record<LoadRow, LoadResult>> = {};
-    const row = async (name: LoadRow, what: string, connections: number, seconds: number, next: () => ReturnType<Workload['create']>): Promise<void> => {
-      const r = await runLoad({ urls, connections, seconds, next });
-      load[name] = r;
-      const bad = r.non2xx + r.errors + r.timeouts;
-      o.log(`  ${what.padEnd(26)} c=${String(connections).padStart(2)} ${String(r.rps).padStart(6)}/s  p50 ${r.p50} ms  p99 ${r.p99} ms${bad ? `  (${bad} failed: ${JSON.stringify(r.statuses)} errors ${r.errors} timeouts ${r.timeouts})` : ''}`);
-    };
-    if (o.phases.has('load')) {
-      if (o.warmupSeconds > 0) await runLoad({ urls, connections: 64, seconds: o.warmupSeconds, next: () => workload.create() });
-      await row('create1', 'create', 1, o.writeSeconds, () => workload.create());
-      await row('create16', 'create', 16, o.writeSeconds, () => workload.create());
-      await row('create64', 'create', 64, o.writeSeconds, () => workload.create());
-      await row('transition64', 'status transition', 64, o.writeSeconds, () => workload.transition());
-      await row('read64', 'read by id, linearizable', 64, o.readSeconds, () => workload.read(false));
-      await row('stale64', 'read by id, stale', 64, o.readSeconds, () => workload.read(true));
+    for (const sut of systems) {
+      o.log(`${sut.cluster.label}: starting a 3-member cluster`);
+      const startedAt = new Date().toISOString();
+      await sut.cluster.start();
+      const leader = await sut.cluster.waitHealthy(30_000);
+      const urls = [...sut.cluster.members].sort((a, b) => Number(b.name === leader) - Number(a.name === leader)).map((m) => m.url);
+      await sut.workload.prepare(urls[0]!);
+      running.push({ sut, urls, result: { label: sut.cluster.label, startedAt, loadavg: loadavg(), load: {} } });
     }
-    const failover = o.phases.has('failover');
-    const kill = failover ? await measureFailover(cluster, workload, { signal: 'SIGKILL', reps: o.failoverReps, log: o.log }) : undefined;
-    const term = failover ? await measureFailover(cluster, workload, { signal: 'SIGTERM', reps: o.failoverReps, log: o.log }) : undefined;
-    const catchUp = o.phases.has('catch-up') ? await measureCatchUp(cluster, workload, o.catchUpWrites, o.log) : undefined;
-    return {
-      label: cluster.label,
-      startedAt,
-      loadavg,
-      load,
-      ...(kill ? { kill } : {}),
-      ...(term ? { term } : {}),
-      ...(catchUp ? { catchUp } : {}),
-    };
+    if (o.phases.has('load')) await loadRows(running, o);
+    if (o.phases.has('failover')) {
+      for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+        const reps = new Map<Running, FailoverRep[]>(running.map((r) => [r, []]));
+        for (let rep = 0; rep < o.failoverReps; rep++) {
+          for (const r of alternate(running, rep)) {
+            const one = await failoverRep(r.sut.cluster, r.sut.workload, { signal });
+            reps.get(r)!.push(one);
+            o.log(`  ${r.sut.cluster.label.padEnd(12)} ${signal} ${one.killed} (${rep + 1}/${o.failoverReps}): writes unavailable for ${one.windowMs ?? '>15000'} ms, new leader ${one.newLeader}`);
+          }
+        }
+        for (const r of running) {
+          const list = reps.get(r)!;
+          const res: FailoverResult = { signal, reps: list, medianMs: median(list.map((x) => x.windowMs ?? 15_000)) };
+          if (signal === 'SIGKILL') r.result.kill = res;
+          else r.result.term = res;
+        }
+      }
+    }
+    if (o.phases.has('catch-up')) {
+      for (const r of running) {
+        o.log(`  ${r.sut.cluster.label}: catch-up of a restarted member`);
+        r.result.catchUp = await measureCatchUp(r.sut.cluster, r.sut.workload, o.catchUpWrites, o.log);
+      }
+    }
+    return running.map((r) => r.result);
   } finally {
-    await cluster.stop();
+    for (const sut of systems) await sut.cluster.stop().catch(() => undefined);
   }
+}
+
+async function loadRows(running: readonly Running[], o: SuiteOptions): Promise<void> {
+  if (o.warmupSeconds > 0) {
+    for (const r of running) await runLoad({ urls: r.urls, connections: 64, seconds: o.warmupSeconds, next: () => r.sut.workload.create() });
+  }
+  for (let i = 0; i < ROWS.length; i++) {
+    const row = ROWS[i]!;
+    for (const r of alternate(running, i)) {
+      const seconds = row.read ? o.readSeconds : o.writeSeconds;
+      const loadavg1 = loadavg()[0]!;
+      const res = await runLoad({ urls: r.urls, connections: row.connections, seconds, next: () => row.next(r.sut.workload) });
+      r.result.load[row.key] = { ...res, loadavg1 };
+      const bad = res.non2xx + res.errors + res.timeouts;
+      o.log(
+        `  ${r.sut.cluster.label.padEnd(12)} ${row.what.padEnd(26)} c=${String(row.connections).padStart(2)} ${String(res.rps).padStart(6)}/s  p50 ${res.p50} ms  p99 ${res.p99} ms  (load ${loadavg1.toFixed(1)})` +
+          (bad ? `  ${bad} failed: ${JSON.stringify(res.statuses)} errors ${res.errors} timeouts ${res.timeouts}` : ''),
+      );
+    }
+  }
+}
+
+/** The systems in turn, starting with a different one each time. */
+function alternate<T>(list: readonly T[], i: number): T[] {
+  const k = i % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
 }
