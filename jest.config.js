@@ -11,5 +11,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The cluster-in-a-box scenarios need root and minutes: `npm run test:e2e` (jest.e2e.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/k8s/'],
   testTimeout: 30000,
 };

@@ -64,6 +64,8 @@ export class Store {
   /** Changes at or below this revision are no longer available to watches. */
   private compacted = 0;
   private readonly watchers = new Set<Watcher>();
+  private readonly pending: Change[] = [];
+  private delivering: Change | null = null;
   private readonly types = new Map<string, ResourceType>();
   private readonly ips = new ClusterIpAllocator();
 
@@ -186,7 +188,7 @@ export class Store {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
       this.compacted = dropped[dropped.length - 1]!.rv;
     }
-    for (const w of this.watchers) this.deliver(w, change);
+    this.enqueue(change);
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') this.afterCrdChange(next, prev);
     return stored === null ? null : this.present(t, stored);
   }
@@ -392,10 +394,29 @@ export class Store {
       const from = Number(resourceVersion);
       if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resourceVersion ${resourceVersion}`);
       if (from < this.compacted) throw new ApiError(410, 'Expired', `too old resource version: ${from} (${this.compacted + 1})`);
-      for (const c of this.history) if (c.rv > from) this.deliver(w, c);
+      // Changes still on their way reach the new watcher through the delivery loop instead.
+      const undelivered = this.delivering?.rv ?? this.pending[0]?.rv ?? Infinity;
+      for (const c of this.history) if (c.rv > from && c.rv < undelivered) this.deliver(w, c);
     }
     this.watchers.add(w);
     return () => this.watchers.delete(w);
+  }
+
+  /**
+   * Watchers may write from their callbacks; those changes queue up behind the one being
+   * delivered, so that every watcher sees every change in resourceVersion order.
+   */
+  private enqueue(change: Change): void {
+    this.pending.push(change);
+    if (this.delivering !== null) return;
+    try {
+      for (let c = this.pending.shift(); c !== undefined; c = this.pending.shift()) {
+        this.delivering = c;
+        for (const w of this.watchers) this.deliver(w, c);
+      }
+    } finally {
+      this.delivering = null;
+    }
   }
 
   private deliver(w: Watcher, c: Change): void {
