@@ -14,6 +14,7 @@ export interface ChaosClusterOptions extends ClusterOptions {
 export class ChaosCluster {
   readonly ids: readonly string[];
   private readonly listenOf = new Map<string, string>();
+  private readonly paused = new Set<string>();
 
   private constructor(
     readonly processes: ProcessCluster,
@@ -60,7 +61,30 @@ export class ChaosCluster {
   }
 
   async kill(id: string): Promise<void> {
+    this.paused.delete(id);
     await this.processes.kill(id, 'SIGKILL');
+  }
+
+  /** Freezes a node (SIGSTOP) while time goes on for the others, like a long GC pause or a stalled VM. */
+  pause(id: string): void {
+    const pid = this.processes.node(id).proc?.pid;
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGSTOP');
+    this.paused.add(id);
+  }
+
+  /** Resumes every paused node. */
+  resumeAll(): string[] {
+    const resumed: string[] = [];
+    for (const id of this.paused) {
+      const pid = this.processes.node(id).proc?.pid;
+      if (pid !== undefined) {
+        process.kill(pid, 'SIGCONT');
+        resumed.push(id);
+      }
+    }
+    this.paused.clear();
+    return resumed;
   }
 
   running(): string[] {
@@ -81,6 +105,7 @@ export class ChaosCluster {
   }
 
   async stop(): Promise<void> {
+    this.resumeAll();
     await this.processes.stop();
     await this.mesh.close();
   }

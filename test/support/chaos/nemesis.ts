@@ -22,6 +22,7 @@ export type FaultKind =
   | 'delay'
   | 'kill'
   | 'kill-leader'
+  | 'pause'
   | 'snapshot'
   | 'install-snapshot';
 
@@ -34,6 +35,7 @@ const WEIGHTED: readonly (readonly [FaultKind, number])[] = [
   ['delay', 2],
   ['kill', 2],
   ['kill-leader', 2],
+  ['pause', 1],
   ['snapshot', 1],
   ['install-snapshot', 1],
 ];
@@ -52,6 +54,8 @@ export interface NemesisOptions {
 
 export class Nemesis {
   readonly events: NemesisEvent[] = [];
+  /** The faults injected, in order. */
+  readonly episodes: FaultKind[] = [];
   private readonly random: Random;
   private stopping = false;
   private fillers = 0;
@@ -68,6 +72,7 @@ export class Nemesis {
     const forced = [...(this.opts.first ?? [])];
     while (!this.stopping && performance.now() < untilMs) {
       const kind = forced.shift() ?? this.pick();
+      this.episodes.push(kind);
       await this.episode(kind);
       await this.healAll();
       await sleep(this.between(this.opts.calmMs));
@@ -78,10 +83,11 @@ export class Nemesis {
     this.stopping = true;
   }
 
-  /** Removes every network fault and restarts every node that is down. */
+  /** Removes every network fault, resumes paused nodes and restarts every node that is down. */
   async healAll(): Promise<void> {
     this.cluster.mesh.heal();
     this.log('heal', 'all links');
+    for (const id of this.cluster.resumeAll()) this.log('resume', id);
     for (const id of this.cluster.ids) {
       if (!this.cluster.running().includes(id)) {
         this.cluster.start(id);
@@ -152,6 +158,14 @@ export class Nemesis {
         await sleep(hold);
         return;
       }
+      case 'pause': {
+        const leader = await this.cluster.leader();
+        const victim = leader !== undefined && this.random() < 0.5 ? leader : this.any(this.cluster.running());
+        this.cluster.pause(victim);
+        this.log(kind, `SIGSTOP ${victim}`);
+        await sleep(hold);
+        return;
+      }
       case 'snapshot': {
         const target = this.any(this.cluster.running());
         const answer = await this.cluster.processes.request(target, 'POST', '/debug/snapshot', undefined, {}, 5000).catch((e: unknown) => String(e));
@@ -192,7 +206,7 @@ export class Nemesis {
       written += answers.filter((s) => s === 201).length;
     }
     const answer = await this.cluster.processes.request(leader, 'POST', '/debug/snapshot', undefined, {}, 5000).catch((e: unknown) => String(e));
-    this.log('install-snapshot', `${written} printers written; snapshot on ${leader}: ${describe(answer)}`);
+    this.log('snapshot', `${written} printers written through ${leader}; snapshot there: ${describe(answer)}`);
   }
 
   private pick(): FaultKind {
