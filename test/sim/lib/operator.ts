@@ -1,0 +1,140 @@
+// The cluster operator of the simulation: grows the cluster through learners
+// (the leader promotes them once caught up), shrinks it again (sometimes by
+// removing the leader, B17), and hands leadership over, all while faults go
+// on. A removed member's process is stopped and its data wiped once the
+// removal is committed; it may later join again under a new incarnation (B33).
+import type { Membership, NodeId } from '../../../src/consensus/core/types.js';
+import type { Host } from './host.js';
+import type { SimNode } from './node.js';
+import { TICK } from './params.js';
+import type { SimRng } from './rng.js';
+import type { Simulation } from './simulation.js';
+
+const RETRY = 5 * TICK;
+const GIVE_UP = 150 * TICK;
+
+type Task =
+  | { readonly kind: 'add'; readonly host: Host; readonly since: number }
+  | { readonly kind: 'remove'; readonly id: NodeId; readonly since: number };
+
+export class Operator {
+  private active = false;
+  private task: Task | null = null;
+  actions: string[] = [];
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly rng: SimRng,
+  ) {}
+
+  start(): void {
+    const p = this.sim.params;
+    if (!p.membershipChanges && !p.leadershipTransfers) return;
+    this.active = true;
+    this.sim.queue.after(this.rng.between(80, 200) * TICK, () => this.act());
+  }
+
+  /** No new actions; a removal in progress is still finished (its node stopped once it is committed). */
+  stop(): void {
+    this.active = false;
+  }
+
+  private act(): void {
+    if (!this.active) return;
+    const p = this.sim.params;
+    const leader = this.sim.currentLeader();
+    if (leader !== null && this.task === null) {
+      const membership = leader.core.status().membership;
+      const wantsTransfer = p.leadershipTransfers && (!p.membershipChanges || this.rng.chance(0.3));
+      if (wantsTransfer) this.transfer(leader.id, membership);
+      else if (p.membershipChanges) this.change(membership);
+    }
+    this.sim.queue.after(this.rng.between(80, 200) * TICK, () => this.act());
+  }
+
+  private transfer(leaderId: NodeId, membership: Membership): void {
+    const voters = membership.members.filter((m) => m.role === 'voter' && m.id !== leaderId);
+    if (voters.length === 0) return;
+    const to = this.rng.pick(voters).id;
+    const out = this.sim.currentLeader()?.transferLeadership(to);
+    this.log(`transfer ${leaderId} -> ${to}: ${out?.ok === true ? 'accepted' : out?.ok === false ? out.reason : 'no leader'}`);
+  }
+
+  private change(membership: Membership): void {
+    const memberIds = new Set(membership.members.map((m) => m.id));
+    const voters = membership.members.filter((m) => m.role === 'voter');
+    const spares = [...this.sim.hosts.values()].filter((h) => !memberIds.has(h.id));
+    if (memberIds.size < this.sim.hosts.size && spares.length > 0 && (voters.length <= 3 || this.rng.chance(0.5))) {
+      const host = this.rng.pick(spares);
+      if (host.proc === null) {
+        host.retired = false;
+        host.wipe();
+        host.start();
+      }
+      for (const m of membership.members) host.proc!.learnAddress(m.id);
+      this.task = { kind: 'add', host, since: this.sim.queue.now };
+      this.log(`add learner ${host.id} (${host.identity.incarnation})`);
+      this.step();
+    } else if (voters.length > 3) {
+      const leader = this.sim.currentLeader();
+      const victim = leader !== null && this.rng.chance(0.3) ? leader.id : this.rng.pick(voters).id;
+      this.task = { kind: 'remove', id: victim, since: this.sim.queue.now };
+      this.log(`remove ${victim}`);
+      this.step();
+    }
+  }
+
+  private step(): void {
+    const task = this.task;
+    if (task === null) return;
+    const leader = this.sim.currentLeader();
+    const elapsed = this.sim.queue.now - task.since;
+    if (task.kind === 'add') {
+      const members = leader?.core.status().membership.members ?? [];
+      if (members.some((m) => m.id === task.host.id && m.incarnation === task.host.identity.incarnation)) {
+        this.log(`${task.host.id} is a member`);
+        this.task = null;
+        return;
+      }
+      if (!this.active || elapsed > GIVE_UP) {
+        this.log(`gave up adding ${task.host.id}`);
+        this.task = null;
+        return;
+      }
+      if (leader !== null && task.host.proc !== null) leader.changeMembership({ type: 'add-learner', member: task.host.member('learner') });
+    } else {
+      if (leader !== null && this.removalCommitted(leader, task.id)) {
+        const host = this.sim.hosts.get(task.id)!;
+        this.log(`${task.id} removed: stopping it and wiping its data`);
+        host.stop();
+        host.wipe();
+        this.task = null;
+        return;
+      }
+      const appended = leader !== null && !leader.core.status().membership.members.some((m) => m.id === task.id);
+      // In the quiesce window a removal already appended is still seen through (its node stopped).
+      if (elapsed > GIVE_UP || (!this.active && !appended)) {
+        this.log(`gave up removing ${task.id}`);
+        this.task = null;
+        return;
+      }
+      if (leader !== null && !appended) leader.changeMembership({ type: 'remove', id: task.id });
+    }
+    this.sim.queue.after(RETRY, () => this.step());
+  }
+
+  /** The leader applied (so committed) its latest configuration, and it lacks `id`. */
+  private removalCommitted(leader: SimNode, id: NodeId): boolean {
+    const active = leader.core.status().membership.members;
+    return (
+      leader.applied >= this.sim.invariants.latestConfigIndex(leader.id) &&
+      !active.some((m) => m.id === id) &&
+      !leader.appliedMembership.members.some((m) => m.id === id)
+    );
+  }
+
+  private log(text: string): void {
+    this.actions.push(`${Math.floor(this.sim.queue.now / TICK)}: ${text}`);
+    this.sim.note(`operator: ${text}`);
+  }
+}

@@ -1,0 +1,8 @@
+// Block 3 of the simulator seeds run by npm test (see lib/ci.ts).
+import { describe } from '@jest/globals';
+import { blockSeeds, CI_TICKS } from './lib/ci.js';
+import { seedTests } from './lib/suite.js';
+
+describe('simulation: seed block 3', () => {
+  seedTests(blockSeeds(2), { ticks: CI_TICKS });
+});
