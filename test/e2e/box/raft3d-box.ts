@@ -53,6 +53,9 @@ export class SafetyMonitor {
   readonly leadersByTerm = new Map<number, string>();
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
+  private leaderlessSince: number | null = null;
+  /** Longest stretch (ms) in which no pod reported itself leader, since the last reset. */
+  longestLeaderlessMs = 0;
 
   constructor(private readonly r3d: Raft3DBox) {}
 
@@ -69,7 +72,14 @@ export class SafetyMonitor {
     if (this.busy) return;
     this.busy = true;
     try {
-      for (const v of await this.r3d.views()) {
+      const views = await this.r3d.views();
+      const now = Date.now();
+      if (views.some((v) => v.status?.['role'] === 'leader')) this.leaderlessSince = null;
+      else {
+        this.leaderlessSince ??= now;
+        this.longestLeaderlessMs = Math.max(this.longestLeaderlessMs, now - this.leaderlessSince);
+      }
+      for (const v of views) {
         const s = v.status;
         if (s === null) continue;
         const cid = str(s['cluster_id']) ?? '';
@@ -96,6 +106,11 @@ export class SafetyMonitor {
     } finally {
       this.busy = false;
     }
+  }
+
+  resetLeaderless(): void {
+    this.longestLeaderlessMs = 0;
+    this.leaderlessSince = null;
   }
 
   private note(v: string): void {

@@ -30,5 +30,5 @@ export async function underLoad(r3d: Raft3DBox, prefix: string, step: () => Prom
 /** A one-line summary for failure messages and logs. */
 export function summary(r: LoadResult): string {
   const s = r.stats;
-  return `${s.attempts} requests (${s.ok} answered, ${s.unavailable} unavailable, ${s.unknown} in doubt), ${s.createdJobs} jobs acknowledged, ${r.report.operations} operations checked (${r.report.unknownWrites} unknown writes) in ${Math.round(r.ms / 1000)} s: ${r.report.result.result}`;
+  return `${s.attempts} requests (${s.ok} answered, ${s.unavailable} unavailable, ${s.unknown} in doubt), ${s.createdJobs} jobs acknowledged, longest write gap ${s.longestWriteGapMs} ms, ${r.report.operations} operations checked (${r.report.unknownWrites} unknown writes) in ${Math.round(r.ms / 1000)} s: ${r.report.result.result}`;
 }

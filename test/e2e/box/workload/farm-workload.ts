@@ -28,6 +28,8 @@ export interface WorkloadStats {
   readonly unavailable: number;
   readonly unknown: number;
   readonly createdJobs: number;
+  /** Longest time between two acknowledged (2xx) writes of the clients: how long writes stopped. */
+  readonly longestWriteGapMs: number;
 }
 
 export interface CheckReport {
@@ -201,7 +203,13 @@ export class FarmWorkload {
       else if (r.result.kind === 'response' && r.result.status === 503) unavailable++;
       else unknown++;
     }
-    return { attempts: this.requests.length, ok, unavailable, unknown, createdJobs: this.acknowledged.size };
+    const acks = this.requests
+      .filter((r) => r.access === 'write' && r.client !== 'setup' && r.result.kind === 'response' && r.result.status >= 200 && r.result.status < 300)
+      .map((r) => r.ret)
+      .sort((a, b) => a - b);
+    let gap = 0;
+    for (let i = 1; i < acks.length; i++) gap = Math.max(gap, acks[i]! - acks[i - 1]!);
+    return { attempts: this.requests.length, ok, unavailable, unknown, createdJobs: this.acknowledged.size, longestWriteGapMs: Math.round(gap) };
   }
 
   /** Final reads (retried until answered), then the linearizability check of everything recorded. */
