@@ -13,11 +13,17 @@ export interface IdempotencyEntry {
 export interface IdempotencyLimits {
   readonly windowMs: number;
   readonly capacity: number;
+  /**
+   * How far one command may move the replicated clock ahead, so that a single
+   * node with a clock far in the future cannot expire every key at once.
+   */
+  readonly maxClockStepMs: number;
 }
 
 export const DEFAULT_IDEMPOTENCY_LIMITS: IdempotencyLimits = {
   windowMs: 24 * 60 * 60 * 1000,
   capacity: 100_000,
+  maxClockStepMs: 60_000,
 };
 
 export class IdempotencyTable {

@@ -51,6 +51,7 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
     this.limits = {
       windowMs: options.idempotency?.windowMs ?? DEFAULT_IDEMPOTENCY_LIMITS.windowMs,
       capacity: options.idempotency?.capacity ?? DEFAULT_IDEMPOTENCY_LIMITS.capacity,
+      maxClockStepMs: options.idempotency?.maxClockStepMs ?? DEFAULT_IDEMPOTENCY_LIMITS.maxClockStepMs,
     };
     if (!(this.limits.windowMs > 0) || !Number.isSafeInteger(this.limits.capacity) || this.limits.capacity < 1) {
       throw new RangeError('idempotency window must be positive and capacity a positive integer');
@@ -68,7 +69,7 @@ export class PrintFarmStateMachine implements StateMachine<CommandResult> {
     }
     const state = this.state;
     const at = Date.parse(command.at);
-    state.nowMs = Math.max(state.nowMs, at);
+    state.nowMs = advanceClock(state.nowMs, at, this.limits.maxClockStepMs);
     state.idempotency.expire(state.nowMs);
     const idem = command.idempotency;
     if (idem !== undefined) {
@@ -247,4 +248,16 @@ function page<R extends Identified, T>(records: SortedRecords<R>, query: PageReq
     items.push(item);
   }
   return { items, hasMore: false };
+}
+
+/**
+ * The replicated "now" that expires idempotency keys: the highest command time
+ * seen, but one command may move it at most `maxStepMs` ahead, so a single node
+ * with a clock far in the future cannot expire every key in the cluster (keys
+ * then live at least their window, never less). Deterministic: it depends only
+ * on the commands in log order.
+ */
+export function advanceClock(nowMs: number, atMs: number, maxStepMs: number): number {
+  if (nowMs === 0) return atMs;
+  return Math.max(nowMs, Math.min(atMs, nowMs + maxStepMs));
 }

@@ -94,7 +94,7 @@ describe('idempotency keys', () => {
   });
 
   test('keys expire after the window, measured with command timestamps only', () => {
-    const { sm, apply } = stocked({ idempotency: { windowMs: 24 * HOUR } });
+    const { sm, apply } = stocked({ idempotency: { windowMs: 24 * HOUR, maxClockStepMs: Infinity } });
     apply(job('a', 'p1', 'f1', 100, { at: at(0), idempotency: key('K') }));
     // A command stamped by a node whose clock is behind does not move time backwards.
     apply(printer('p2', { at: at(-5 * HOUR) }));
@@ -112,13 +112,23 @@ describe('idempotency keys', () => {
   });
 
   test('a key stored while time lagged still expires one window after the watermark of its storage', () => {
-    const { sm, apply } = stocked({ idempotency: { windowMs: HOUR } });
+    const { sm, apply } = stocked({ idempotency: { windowMs: HOUR, maxClockStepMs: Infinity } });
     apply(printer('p2', { at: at(10 * HOUR) }));
     apply(job('a', 'p1', 'f1', 1, { at: at(0), idempotency: key('old-clock') }));
     apply(printer('p3', { at: at(11 * HOUR - 1) }));
     expect(sm.idempotencyKeyCount()).toBe(1);
     apply(printer('p4', { at: at(11 * HOUR) }));
     expect(sm.idempotencyKeyCount()).toBe(0);
+  });
+
+  test('one node with a clock a day ahead cannot expire every key: one command moves time at most a minute', () => {
+    const { sm, apply } = stocked({ idempotency: { windowMs: 24 * HOUR } });
+    apply(job('a', 'p1', 'f1', 100, { at: at(0), idempotency: key('K') }));
+    apply(printer('skewed', { at: at(25 * HOUR) }));
+    expect(sm.idempotencyKeyCount()).toBe(1);
+    // The retry still gets the first outcome instead of creating a second job.
+    expect(apply(job('b', 'p1', 'f1', 100, { at: at(1000), idempotency: key('K') }))).toMatchObject({ body: { id: 'a' } });
+    expect(sm.getPrintJob('b')).toBeUndefined();
   });
 
   test('the table is bounded: the oldest keys are evicted first', () => {
@@ -131,12 +141,12 @@ describe('idempotency keys', () => {
   });
 
   test('keys, outcomes and the time watermark survive snapshot and restore', () => {
-    const { sm, apply } = stocked({ idempotency: { windowMs: HOUR } });
+    const { sm, apply } = stocked({ idempotency: { windowMs: HOUR, maxClockStepMs: Infinity } });
     const created = apply(job('a', 'p1', 'f1', 100, { at: at(0), idempotency: key('K') }));
     const refused = apply(job('b', 'p1', 'f1', 5000, { at: at(1), idempotency: key('X') }));
     const ran = apply(status('a', 'Running', { at: at(2), idempotency: key('R') }));
     apply(printer('late', { at: at(HOUR / 2) }));
-    const restored = new PrintFarmStateMachine({ idempotency: { windowMs: HOUR } });
+    const restored = new PrintFarmStateMachine({ idempotency: { windowMs: HOUR, maxClockStepMs: Infinity } });
     restored.restore(sm.snapshot());
     expect(restored.stateHash()).toBe(sm.stateHash());
     expect(restored.apply(100, job('z', 'p1', 'f1', 100, { at: at(3), idempotency: key('K') }))).toEqual(created);
