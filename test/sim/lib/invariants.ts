@@ -118,6 +118,11 @@ export class Invariants implements NodeObserver {
   private readonly acked = new Map<string, { term: number; index: number; prefix: number }>();
   private readonly commandsApplied = new Map<NodeId, number>();
   checks = 0;
+  /**
+   * How many hosts hold (index, term) durably, and how many voters there are; set only while
+   * the voters never change (with membership changes a majority depends on the configuration).
+   */
+  durableQuorum: ((index: number, term: number) => { holders: number; voters: number }) | null = null;
   duplicateProposals = 0;
   snapshots = 0;
 
@@ -360,12 +365,12 @@ export class Invariants implements NodeObserver {
     const last = this.lastApplied.get(node.id) ?? 0;
     if (e.index !== last + 1) this.fail('S7', `${node.id} applied ${e.index} after ${last}`);
     this.lastApplied.set(node.id, e.index);
-    this.checkDurable(node, e);
     const prefix = this.prefixes.get(key(e.index, e.term));
     if (prefix === undefined) this.fail('S7', `${node.id} applied ${e.index}/${e.term}, an entry never written`);
     const resultJson = result === undefined ? undefined : JSON.stringify(result);
     const c = this.committed.get(e.index);
     if (c === undefined) {
+      this.checkCommittedDurable(node, e);
       this.committed.set(e.index, { term: e.term, commitTerm: node.term, prefix, result: resultJson });
       if (e.index > this.maxCommitted) this.maxCommitted = e.index;
       this.firstCommit(e, resultJson);
@@ -378,13 +383,17 @@ export class Invariants implements NodeObserver {
     if (e.index % this.limits.stateHashEvery === 0) this.checkStateAt(node, e.index);
   }
 
-  /** Applied entries were durable first (raft-node applies after the write). */
-  private checkDurable(node: SimNode, e: Entry): void {
-    const durable = node.disk.durable;
-    if (durable.snapshot !== null && e.index <= durable.snapshot.index) return;
-    const first = durable.entries[0];
-    const stored = first === undefined ? undefined : durable.entries[e.index - first.index];
-    if (stored === undefined || stored.term !== e.term) this.fail('S7', `${node.id} applied ${e.index}/${e.term}, which is not durable on it`);
+  /**
+   * S5: an entry is applied only once it is committed, i.e. durable on a majority of the voters
+   * (raft-node applies before its own write; that is only safe because of this).
+   */
+  private checkCommittedDurable(node: SimNode, e: Entry): void {
+    const quorum = this.durableQuorum;
+    if (quorum === null) return;
+    const { holders, voters } = quorum(e.index, e.term);
+    if (holders < Math.floor(voters / 2) + 1) {
+      this.fail('S5', `${node.id} applied ${e.index}/${e.term}, which is durable on ${holders} of ${voters} voters only`);
+    }
   }
 
   private firstCommit(e: Entry, resultJson: string | undefined): void {

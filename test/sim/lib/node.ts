@@ -2,10 +2,13 @@
 // production PrintFarmStateMachine and the production ReadBatcher,
 // SnapshotSender and SnapshotInbox, driven the way src/consensus/runtime/
 // raft-node.ts drives them, on virtual time. Each Ready is handled in the same
-// order with the same durability rules: leaderMessages leave at once; the
-// snapshot, then entries and hard state are persisted (one synced write on the
-// simulated disk, completing through the event queue); only then `messages`
-// leave; committed entries are applied; read states are confirmed; advance.
+// order with the same durability rules: leaderMessages (and forwarded
+// proposals and reads, once the term and vote are durable) leave at once; a
+// snapshot from the leader is installed; committed entries are applied and
+// read states confirmed (committed entries are already on a quorum's disks);
+// entries and a new term or vote are persisted in one synced write on the
+// simulated disk, completing through the event queue (a commit-only hard state
+// rides along with the next write); only then the other messages leave; advance.
 // While a write is in flight, new input piles up in the core for the next
 // Ready (group commit), and a leader's replication may leave early
 // (takeLeaderMessages), as in raft-node.
@@ -17,6 +20,7 @@ import {
   type CoreConfig,
   type CoreStartState,
   type Entry,
+  type HardState,
   type Membership,
   type Message,
   type NodeId,
@@ -121,6 +125,10 @@ export class SimNode {
   private readonly pending = new Map<string, PendingProposal>();
   private retryScanTerm = 0;
   private readsWaiting = 0;
+  /** Term and vote of the last hard state written (null: none written since start). */
+  private savedTermVote: { term: number; vote: NodeId } | null = null;
+  /** The newest hard state that only moved the commit index and is not written yet. */
+  private unsavedCommit: HardState | undefined;
   private readonly addresses = new Set<NodeId>();
   private readonly incarnations = new Map<NodeId, string>();
   private receivedSnapshot: { meta: SnapshotMeta; data: Uint8Array } | null = null;
@@ -211,8 +219,20 @@ export class SimNode {
 
   // ------------------------------------------------------------ requests
 
-  /** raft-node.propose: `reply` gets the state machine's result, 'timeout' at the deadline, or 'overloaded'. */
+  /** raft-node.isMember: in the latest configuration this node knows. */
+  isMember(): boolean {
+    return this.incarnations.has(this.id);
+  }
+
+  /**
+   * raft-node.propose: `reply` gets the state machine's result, 'timeout' at the deadline, or
+   * 'overloaded' (also at once on a node that is not a member).
+   */
   propose(requestId: string, command: Uint8Array, timeout: number, reply: PendingProposal['reply']): void {
+    if (!this.isMember()) {
+      reply('overloaded');
+      return;
+    }
     const p: PendingProposal = { data: wrapCommand(requestId, command), reply, settled: false, term: 0, deadline: this.host.now() + timeout };
     this.pending.set(requestId, p);
     this.host.schedule(timeout, () => this.settle(requestId, p, 'timeout'));
@@ -252,6 +272,7 @@ export class SimNode {
 
   /** raft-node.readBarrier: resolves once a read index confirmed by a quorum is applied here. */
   readBarrier(): Promise<void> {
+    if (!this.isMember()) return Promise.reject(new Error('not a member'));
     const p = this.reads.read(NEVER_MS);
     this.readsWaiting++;
     this.kick();
@@ -416,30 +437,61 @@ export class SimNode {
       const rd = this.core.ready();
       this.host.observer.readyTaken(this, rd);
       this.onSoftState(rd);
+      const [early, afterPersist] = this.splitForwards(rd);
       this.sendMessages(rd.leaderMessages);
+      this.sendMessages(early);
       if (rd.snapshot !== undefined) {
-        this.installSnapshot(rd);
+        this.installSnapshot(rd, afterPersist);
         return;
       }
-      if (!this.persist(rd)) return;
+      if (!this.applyAndPersist(rd, afterPersist)) return;
     }
     this.driving = false;
     if (!this.stopped && !this.failed && this.core.hasReady()) this.kick();
   }
 
-  /** Persists entries and hard state; false when the loop must wait for the disk. */
-  private persist(rd: Ready): boolean {
-    if (rd.entries.length === 0 && rd.hardState === undefined) {
-      this.afterPersist(rd);
+  /** raft-node.splitForwards: forwarded proposals and reads need only a durable term and vote. */
+  private splitForwards(rd: Ready): [readonly Message[], readonly Message[]] {
+    if (rd.messages.length === 0) return [[], rd.messages];
+    const hs = rd.hardState;
+    const saved = this.savedTermVote;
+    if (hs !== undefined && (saved === null || hs.term !== saved.term || hs.vote !== saved.vote)) return [[], rd.messages];
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of rd.messages) (m.type === MessageType.Prop || m.type === MessageType.ReadIndex ? early : rest).push(m);
+    return [early, rest];
+  }
+
+  /** raft-node.mustPersist: entries, or a new term or vote. */
+  private mustPersist(rd: Ready): boolean {
+    if (rd.entries.length > 0) return true;
+    const hs = rd.hardState;
+    if (hs === undefined) return false;
+    const saved = this.savedTermVote;
+    return saved === null || hs.term !== saved.term || hs.vote !== saved.vote;
+  }
+
+  /** Applies, then persists (false: the loop waits for the disk and resumes itself). */
+  private applyAndPersist(rd: Ready, afterPersist: readonly Message[]): boolean {
+    this.applyEntries(rd.committed);
+    if (rd.readStates.length > 0) this.readsMaySettle();
+    for (const rs of rd.readStates) this.reads.confirmed(rs.index, rs.context);
+    for (const ctx of rd.failedReads) this.reads.failed(ctx);
+    if (!this.mustPersist(rd)) {
+      if (rd.hardState !== undefined) this.unsavedCommit = rd.hardState;
+      this.finishReady(rd, afterPersist);
       return !this.stopped;
     }
+    const hardState = rd.hardState ?? this.unsavedCommit;
+    this.unsavedCommit = undefined;
     this.disk.submit({
       kind: 'save',
-      apply: (log) => applySave(log, rd.hardState, rd.entries),
+      apply: (log) => applySave(log, hardState, rd.entries),
       done: () => {
         if (this.stopped) return;
+        if (hardState !== undefined) this.savedTermVote = { term: hardState.term, vote: hardState.vote };
         this.host.observer.persisted(this, rd);
-        this.afterPersist(rd);
+        this.finishReady(rd, afterPersist);
         if (this.stopped || this.failed) return;
         this.loop();
       },
@@ -448,18 +500,14 @@ export class SimNode {
     return false;
   }
 
-  private afterPersist(rd: Ready): void {
-    this.sendMessages(rd.messages);
-    this.applyEntries(rd.committed);
-    if (rd.readStates.length > 0) this.readsMaySettle();
-    for (const rs of rd.readStates) this.reads.confirmed(rs.index, rs.context);
-    for (const ctx of rd.failedReads) this.reads.failed(ctx);
+  private finishReady(rd: Ready, afterPersist: readonly Message[]): void {
+    this.sendMessages(afterPersist);
     this.core.advance(rd);
     if (rd.entries.some((e) => e.type === EntryType.Config) || rd.snapshot !== undefined) this.refreshAddresses();
     this.maybeSnapshot();
   }
 
-  private installSnapshot(rd: Ready): void {
+  private installSnapshot(rd: Ready, afterPersist: readonly Message[]): void {
     const meta = rd.snapshot!;
     const received = this.receivedSnapshot;
     if (received === null || received.meta.index !== meta.index || received.meta.term !== meta.term) {
@@ -479,7 +527,7 @@ export class SimNode {
         this.appliedMembership = meta.membership;
         this.host.observer.snapshotInstalled(this, meta);
         this.afterApply();
-        if (this.persist(rd)) this.loop();
+        if (this.applyAndPersist(rd, afterPersist)) this.loop();
       },
       fail: (err) => this.failStop(err),
     });

@@ -133,6 +133,7 @@ export class Simulation implements World {
       p.filaments,
       p.thinkTicks,
     );
+    if (!p.membershipChanges) this.invariants.durableQuorum = (index, term) => this.durableHolders(index, term);
     this.nemesis = new Nemesis(this, this.rng.fork('nemesis'));
     this.operator = new Operator(this, this.rng.fork('operator'));
   }
@@ -178,6 +179,21 @@ export class Simulation implements World {
       other.schedule(this.rng.between(1, 5), () => other.proc!.peerDown(host.id));
     }
     if (!host.retired) this.nemesis.scheduleRestart(host, reason.startsWith('fail-stop'));
+  }
+
+  private durableHolders(index: number, term: number): { holders: number; voters: number } {
+    let holders = 0;
+    for (const h of this.hosts.values()) {
+      const d = h.disk.durable;
+      if (d.snapshot !== null && d.snapshot.index >= index) {
+        holders++;
+        continue;
+      }
+      const first = d.entries[0];
+      const e = first === undefined ? undefined : d.entries[index - first.index];
+      if (e !== undefined && e.index === index && e.term === term) holders++;
+    }
+    return { holders, voters: this.params.voters };
   }
 
   // -------------------------------------------------------------- clients
