@@ -74,6 +74,9 @@ async function main(): Promise<void> {
   await app.listen(port, host);
   logger.info({ http: config.http, raft: config.raft, data: config.dataDir, mode: booted.mode }, 'raft3d node started');
 
+  if (booted.mode === 'resumed' && config.join.length > 0) {
+    logger.warn({ clusterId: node.clusterId, join: config.join }, 'ignoring -join: this node already belongs to a cluster (move its data directory aside to join another)');
+  }
   if (booted.mode === 'joining') {
     if (config.join.length === 0) logger.warn('this node has no cluster yet: start it with -join=HOST:PORT (or -bootstrap for a new cluster)');
     else void joinCluster(node as RaftNode<unknown>, { seeds: config.join, raftAddress: config.raft, httpAddress: config.http, token: config.clusterToken }, logger);

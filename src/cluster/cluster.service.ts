@@ -146,7 +146,8 @@ export class ClusterService {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(CHANGE_TIMEOUT_MS),
+        // Longer than the leader's own wait for a change, so its answer (not our timeout) reaches the client.
+        signal: AbortSignal.timeout(CHANGE_TIMEOUT_MS + this.requestTimeoutMs),
       });
       return { status: res.status, body: await res.json() };
     } catch (error) {

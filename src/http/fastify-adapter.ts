@@ -9,5 +9,11 @@ export interface HttpAdapterOptions {
 
 export function createFastifyAdapter(options: HttpAdapterOptions = {}): FastifyAdapter {
   // `/api/v1/printers/` is the same resource as `/api/v1/printers`.
-  return new FastifyAdapter({ bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES, ignoreTrailingSlash: true });
+  // return503OnClosing off: while a stopping node drains, requests are still served
+  // (forwarded to the new leader) instead of getting Fastify's own non-JSON 503.
+  return new FastifyAdapter({
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: false,
+  });
 }

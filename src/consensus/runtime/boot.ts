@@ -48,6 +48,11 @@ export async function bootRaftNode<R>(
   let log = stored;
 
   if (identity === null) {
+    if ((await snapshotStore.latest()) !== null) {
+      // Snapshots without a log store: the store was deleted or rolled back. Starting
+      // fresh would rejoin under an identity whose votes and acks were already given.
+      throw new Error(`${opts.dataDir} holds snapshots but no Raft log store: refusing to start (restore the store, or move the data directory aside to rejoin as a new member)`);
+    }
     const incarnation = randomUUID();
     if (opts.bootstrap) {
       identity = { clusterId: randomUUID(), nodeId: opts.id, incarnation };

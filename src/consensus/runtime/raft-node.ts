@@ -96,6 +96,13 @@ interface PendingProposal<R> {
 }
 
 const RETRY_MS = 20;
+
+function isLeaderFrame(frame: PeerFrame): boolean {
+  if (frame.kind === 'snap-chunk') return true;
+  if (frame.kind !== 'raft') return false;
+  const t = frame.message.type;
+  return t === MessageType.App || t === MessageType.Heartbeat || t === MessageType.Snap || t === MessageType.TimeoutNow;
+}
 const NOT_A_MEMBER = 'this node is not a member of the cluster (not joined yet, or removed)';
 /** Delay between survivors' campaigns after a leader crash: a few loopback/LAN round trips plus an fsync. */
 const LEADER_LOST_STAGGER_MS = 40;
@@ -135,6 +142,8 @@ export class RaftNode<R> implements Replicator<R> {
   /** The newest hard state that only moved the commit index and is not written yet. */
   private unsavedCommit: HardState | undefined;
   private ticker: NodeJS.Timeout | null = null;
+  /** Pending campaign after the leader's connection reset (leaderUnreachable). */
+  private staggeredCampaign: NodeJS.Timeout | null = null;
   private stopped = false;
   private draining = false;
   private lastLeaderContact = 0;
@@ -285,11 +294,28 @@ export class RaftNode<R> implements Replicator<R> {
     this.log.info({ leader, rank }, 'connection to the leader reset: campaigning without waiting for the election timeout');
     this.core.reportLeaderUnreachable(false);
     this.kick();
-    setTimeout(() => {
+    if (this.staggeredCampaign) clearTimeout(this.staggeredCampaign);
+    this.staggeredCampaign = setTimeout(() => {
+      this.staggeredCampaign = null;
       if (this.stopped) return;
       this.core.campaignIfLeaderLost();
       this.kick();
-    }, rank * LEADER_LOST_STAGGER_MS).unref();
+    }, rank * LEADER_LOST_STAGGER_MS);
+    this.staggeredCampaign.unref();
+  }
+
+  /**
+   * Once this node granted a (pre-)vote to a survivor that campaigns first, its
+   * own staggered campaign would only split the vote (seen on a loaded machine,
+   * where a campaign takes longer than the stagger): it stands down and falls
+   * back to the election timeout in case that campaign fails.
+   */
+  private standDownIfVoteGranted(m: Message): void {
+    if (this.staggeredCampaign === null || m.reject) return;
+    if (m.type !== MessageType.PreVoteResp && m.type !== MessageType.VoteResp) return;
+    clearTimeout(this.staggeredCampaign);
+    this.staggeredCampaign = null;
+    this.log.info({ candidate: m.to }, 'granted a vote to a survivor that campaigns first: not campaigning');
   }
 
   /** Records the cluster id learned when joining (a fresh joining node starts without one). */
@@ -495,7 +521,10 @@ export class RaftNode<R> implements Replicator<R> {
     if (this.stopped) return;
     const expected = this.incarnations.get(from.id);
     // '' = joined without naming its data directory (the original's join): not checked.
-    if (expected !== undefined && expected !== '' && expected !== from.incarnation) {
+    // What a leader sends is accepted from any incarnation: a term has one leader, and a
+    // node restored from an older snapshot learns a replaced leader's new incarnation
+    // only from that leader's entries. Votes and acknowledgements are what B33 guards.
+    if (expected !== undefined && expected !== '' && expected !== from.incarnation && !isLeaderFrame(frame)) {
       const key = `${from.id}:${from.incarnation}`;
       if (!this.refusedLogged.has(key)) {
         this.refusedLogged.add(key);
@@ -660,6 +689,7 @@ export class RaftNode<R> implements Replicator<R> {
 
   private sendMessages(messages: readonly Message[]): void {
     for (const m of messages) {
+      this.standDownIfVoteGranted(m);
       if (m.type === MessageType.Snap && m.snapshot) {
         // The core only names the snapshot; the bytes are streamed in chunks.
         this.sender.start(m.to, m.snapshot);
@@ -677,8 +707,16 @@ export class RaftNode<R> implements Replicator<R> {
     return sent;
   }
 
+  /**
+   * Peers are the members of the latest configuration plus those of the applied
+   * one: a member that an uncommitted change removes must still be reachable — a
+   * removed leader needs the acknowledgements that commit its own removal, and a
+   * removed follower the commit that tells it.
+   */
   private refreshAddresses(): void {
-    const members = this.core.status().membership.members;
+    const active = this.core.status().membership.members;
+    const activeIds = new Set(active.map((m) => m.id));
+    const members = [...this.appliedMembership.members.filter((m) => !activeIds.has(m.id)), ...active];
     const current = new Set<string>();
     this.incarnations.clear();
     for (const m of members) {
@@ -720,10 +758,12 @@ export class RaftNode<R> implements Replicator<R> {
   private applyEntries(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
     let commands = 0;
+    let membershipApplied = false;
     for (const e of entries) {
       if (e.index <= this.applied) continue;
       if (e.type === EntryType.Config) {
         this.appliedMembership = decodeMembership(e.data);
+        membershipApplied = true;
         // Replaying the log at start re-applies old changes: only new ones are news.
         const level = e.index > this.bootCommit ? 'info' : 'debug';
         this.log[level]({ index: e.index, members: this.appliedMembership.members.map((m) => `${m.id}:${m.role}`) }, 'membership change committed');
@@ -736,6 +776,7 @@ export class RaftNode<R> implements Replicator<R> {
       this.applied = e.index;
       this.appliedTerm = e.term;
     }
+    if (membershipApplied) this.refreshAddresses();
     this.afterApply(commands);
   }
 

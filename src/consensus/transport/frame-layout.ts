@@ -99,6 +99,19 @@ function uint(a: readonly unknown[], i: number, what: string): number {
   return v;
 }
 
+/**
+ * Terms grow by one per election: 2^40 is out of reach of any real cluster, and
+ * refusing more keeps one forged frame from pushing every node to a term whose
+ * successor no longer fits (the peer port is trusted only as far as the token).
+ */
+export const MAX_TERM = 2 ** 40;
+
+function term(a: readonly unknown[], i: number, what: string): number {
+  const v = uint(a, i, what);
+  if (v > MAX_TERM) fail(`${what} ${v} is beyond ${MAX_TERM}`);
+  return v;
+}
+
 function bool(a: readonly unknown[], i: number, what: string): boolean {
   const v = a[i];
   if (typeof v !== 'boolean') fail(`${what} is not a boolean`);
@@ -128,7 +141,7 @@ function meta(v: unknown): SnapshotMeta {
   const a = tuple(v, 3, 'snapshot meta');
   const members = a[2];
   if (!Array.isArray(members)) fail('members is not an array');
-  return { index: uint(a, 0, 'snapshot index'), term: uint(a, 1, 'snapshot term'), membership: { members: members.map(member) } };
+  return { index: uint(a, 0, 'snapshot index'), term: term(a, 1, 'snapshot term'), membership: { members: members.map(member) } };
 }
 
 function entries(v: unknown): Entry[] {
@@ -137,7 +150,7 @@ function entries(v: unknown): Entry[] {
   for (let i = 0, k = 0; i < v.length; i += ENTRY_FIELDS, k++) {
     const type = v[i + 2];
     if (type !== EntryType.Normal && type !== EntryType.Config) fail('entry type is unknown');
-    out[k] = { index: uint(v, i, 'entry index'), term: uint(v, i + 1, 'entry term'), type, data: bytes(v, i + 3, 'entry data') };
+    out[k] = { index: uint(v, i, 'entry index'), term: term(v, i + 1, 'entry term'), type, data: bytes(v, i + 3, 'entry data') };
   }
   return out;
 }
@@ -149,9 +162,9 @@ function raft(a: readonly unknown[]): RaftFrame {
     type: type as MessageType,
     from: str(a, 2, 'from'),
     to: str(a, 3, 'to'),
-    term: uint(a, 4, 'term'),
+    term: term(a, 4, 'term'),
     index: uint(a, 5, 'index'),
-    logTerm: uint(a, 6, 'logTerm'),
+    logTerm: term(a, 6, 'logTerm'),
     entries: entries(a[7]),
     commit: uint(a, 8, 'commit'),
     reject: bool(a, 9, 'reject'),

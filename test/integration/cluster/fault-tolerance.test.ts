@@ -6,7 +6,7 @@ import { eventually, ProcessCluster, sleep, type HttpAnswer } from '../../suppor
 const REQUEST_TIMEOUT_MS = 2500;
 const cluster = new ProcessCluster({ snapshotThreshold: 60, snapshotTrailing: 10, requestTimeoutMs: REQUEST_TIMEOUT_MS });
 let passed = 0;
-const TESTS = 6;
+const TESTS = 7;
 
 interface Job {
   id: string;
@@ -194,4 +194,18 @@ describe('a 3-node cluster of real processes', () => {
     expect(st.members.map((m) => m.id).sort()).toEqual(['node1', 'node2', 'node3']);
     passed++;
   }, 90_000);
+
+  test('removing the leader answers 200 once committed; the remaining voters elect a new leader and keep serving (B17)', async () => {
+    const old = await cluster.waitForLeader(15_000, ['node1', 'node2', 'node3']);
+    const follower = ['node1', 'node2', 'node3'].find((id) => id !== old)!;
+    const removed = await cluster.request(follower, 'DELETE', `/cluster/members/${old}`);
+    expectStatus(removed, 200);
+    const survivors = ['node1', 'node2', 'node3'].filter((id) => id !== old);
+    const next = await cluster.waitForLeader(15_000, survivors);
+    expect(next).not.toBe(old);
+    expectStatus(await cluster.request(follower, 'POST', '/api/v1/printers', { id: 'after-leader-removal', company: 'A', model: 'B' }), 201);
+    const st = await cluster.status(next);
+    expect(st.members.map((m) => m.id).sort()).toEqual(survivors.sort());
+    passed++;
+  }, 60_000);
 });

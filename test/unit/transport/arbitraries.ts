@@ -1,5 +1,6 @@
 // fast-check generators for every frame kind, shared by the transport tests.
 import fc from 'fast-check';
+import { MAX_TERM } from '../../../src/consensus/transport/frame-layout.js';
 import type { Entry, Member, Message, MessageType, SnapshotMeta } from '../../../src/consensus/core/types.js';
 import type { Hello, PeerFrame, RaftFrame, SnapshotAck, SnapshotChunk } from '../../../src/consensus/transport/frames.js';
 
@@ -20,13 +21,15 @@ export const MESSAGE_TYPES = [
 ] as unknown as readonly MessageType[];
 
 const nat = fc.maxSafeNat();
+/** Terms the codec accepts (it refuses forged terms beyond MAX_TERM). */
+const termNat = fc.integer({ min: 0, max: MAX_TERM });
 // Frames built by the runtime are ordinary objects.
 const plain = { noNullPrototype: true } as const;
 const id = fc.string({ maxLength: 12 });
 
 export const entryArb: fc.Arbitrary<Entry> = fc.record({
   index: nat,
-  term: nat,
+  term: termNat,
   type: fc.constantFrom(0, 1),
   data: fc.uint8Array({ maxLength: 64 }),
 }, plain);
@@ -41,7 +44,7 @@ const memberArb: fc.Arbitrary<Member> = fc.record({
 
 export const snapshotMetaArb: fc.Arbitrary<SnapshotMeta> = fc.record({
   index: nat,
-  term: nat,
+  term: termNat,
   membership: fc.record({ members: fc.array(memberArb, { maxLength: 5 }) }, plain),
 }, plain);
 
@@ -50,9 +53,9 @@ export const messageArb: fc.Arbitrary<Message> = fc.record(
     type: fc.constantFrom(...MESSAGE_TYPES),
     from: id,
     to: id,
-    term: nat,
+    term: termNat,
     index: nat,
-    logTerm: nat,
+    logTerm: termNat,
     entries: fc.array(entryArb, { maxLength: 5 }),
     commit: nat,
     reject: fc.boolean(),

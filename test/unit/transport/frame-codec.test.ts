@@ -1,4 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
+import { MAX_TERM } from '../../../src/consensus/transport/frame-layout.js';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import {
@@ -183,6 +184,7 @@ describe('frame validation', () => {
     ['a tuple too long', edited(ack, (w) => w.push(0))],
     ['an unknown message type', edited(app, (w) => (w[1] = 'Gossip'))],
     ['a string term', edited(app, (w) => (w[4] = '3'))],
+    ['a forged term beyond MAX_TERM', edited(app, (w) => (w[4] = MAX_TERM + 1))],
     ['a negative index', edited(app, (w) => (w[5] = -1))],
     ['a fractional commit', edited(app, (w) => (w[8] = 1.5))],
     ['a 64-bit integer', edited(app, (w) => (w[4] = 2n ** 60n))],
