@@ -3,6 +3,9 @@
 // removing the leader, B17), and hands leadership over, all while faults go
 // on. A removed member's process is stopped and its data wiped once the
 // removal is committed; it may later join again under a new incarnation (B33).
+// Amnesia: a member's data directory is lost and the node comes back empty
+// under a new incarnation; its peers must refuse it until the operator has
+// replaced the old member (removed it, then added the new one as a learner).
 import type { Membership, NodeId } from '../../../src/consensus/core/types.js';
 import type { Host } from './host.js';
 import type { SimNode } from './node.js';
@@ -15,7 +18,8 @@ const GIVE_UP = 150 * TICK;
 
 type Task =
   | { readonly kind: 'add'; readonly host: Host; readonly since: number }
-  | { readonly kind: 'remove'; readonly id: NodeId; readonly since: number };
+  | { readonly kind: 'remove'; readonly id: NodeId; readonly since: number }
+  | { readonly kind: 'replace'; readonly host: Host; readonly since: number; removed: boolean };
 
 export class Operator {
   private active = false;
@@ -63,6 +67,26 @@ export class Operator {
   private change(membership: Membership): void {
     const memberIds = new Set(membership.members.map((m) => m.id));
     const voters = membership.members.filter((m) => m.role === 'voter');
+    const learners = membership.members.filter((m) => m.role === 'learner');
+    const leaderId = this.sim.currentLeader()?.id;
+    const r = this.rng.float();
+    if (learners.length > 0 && r < 0.15) {
+      const id = this.rng.pick(learners).id;
+      const out = this.sim.currentLeader()?.changeMembership({ type: 'promote', id });
+      this.log(`promote ${id}: ${out?.ok === true ? 'accepted' : out?.ok === false ? out.reason : 'no leader'}`);
+      return;
+    }
+    const others = voters.filter((m) => m.id !== leaderId && this.sim.hosts.get(m.id)?.proc !== null);
+    if (others.length > 0 && r < 0.3) {
+      const host = this.sim.hosts.get(this.rng.pick(others).id)!;
+      host.crash('amnesia');
+      host.wipe();
+      host.start();
+      this.task = { kind: 'replace', host, since: this.sim.queue.now, removed: false };
+      this.log(`amnesia: ${host.id} lost its data and came back as ${host.identity.incarnation}`);
+      this.step();
+      return;
+    }
     const spares = [...this.sim.hosts.values()].filter((h) => !memberIds.has(h.id));
     if (memberIds.size < this.sim.hosts.size && spares.length > 0 && (voters.length <= 3 || this.rng.chance(0.5))) {
       const host = this.rng.pick(spares);
@@ -89,7 +113,10 @@ export class Operator {
     if (task === null) return;
     const leader = this.sim.currentLeader();
     const elapsed = this.sim.queue.now - task.since;
-    if (task.kind === 'add') {
+    if (task.kind === 'replace') {
+      this.replace(task, leader);
+      if (this.task === null) return;
+    } else if (task.kind === 'add') {
       const members = leader?.core.status().membership.members ?? [];
       if (members.some((m) => m.id === task.host.id && m.incarnation === task.host.identity.incarnation)) {
         this.log(`${task.host.id} is a member`);
@@ -121,6 +148,30 @@ export class Operator {
       if (leader !== null && !appended) leader.changeMembership({ type: 'remove', id: task.id });
     }
     this.sim.queue.after(RETRY, () => this.step());
+  }
+
+  /** Removes the member the wiped node used to be, then adds it again as a learner under its new incarnation. */
+  private replace(task: Extract<Task, { kind: 'replace' }>, leader: SimNode | null): void {
+    const id = task.host.id;
+    if (!task.removed) {
+      if (leader !== null && this.removalCommitted(leader, id)) {
+        task.removed = true;
+        this.log(`${id}'s old incarnation is removed`);
+      } else if (leader !== null && leader.core.status().membership.members.some((m) => m.id === id)) {
+        leader.changeMembership({ type: 'remove', id });
+      }
+    }
+    if (task.removed && leader !== null && task.host.proc !== null) {
+      const members = leader.core.status().membership.members;
+      if (members.some((m) => m.id === id && m.incarnation === task.host.identity.incarnation)) {
+        this.log(`${id} is a member again as ${task.host.identity.incarnation}`);
+        this.task = null;
+        return;
+      }
+      for (const m of members) task.host.proc.learnAddress(m.id);
+      leader.changeMembership({ type: 'add-learner', member: task.host.member('learner') });
+    }
+    // No giving up: until it is replaced, the configuration names a member that no longer exists.
   }
 
   /** The leader applied (so committed) its latest configuration, and it lacks `id`. */
