@@ -48,7 +48,12 @@ export class FrameDecoder {
   private bodyLength = -1;
   private closed = false;
 
-  constructor(private readonly maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+  constructor(private maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+
+  /** Changes the largest accepted frame (an inbound link raises it once the peer said hello). */
+  setMaxFrameBytes(bytes: number): void {
+    this.maxFrameBytes = bytes;
+  }
 
   /** Bytes received but not yet part of a delivered frame. */
   get bufferedBytes(): number {

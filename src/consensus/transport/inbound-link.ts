@@ -10,6 +10,9 @@ import type { HelloAuth } from './hello-auth.js';
 import { KEEPALIVE_DELAY_MS } from './outbound-link.js';
 import type { PeerIdentity, TransportLogger } from './transport-types.js';
 
+/** A hello holds a few ids and a token digest: far below this. */
+const MAX_HELLO_BYTES = 4096;
+
 export interface InboundLinkDeps {
   readonly maxFrameBytes: number;
   readonly helloTimeoutMs: number;
@@ -34,7 +37,9 @@ export class InboundLink {
     private readonly deps: InboundLinkDeps,
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.decoder = new FrameDecoder(deps.maxFrameBytes);
+    // Until the peer said hello, only a hello-sized frame is accepted: an anonymous
+    // connection must not make us buffer a 64 MiB frame.
+    this.decoder = new FrameDecoder(Math.min(deps.maxFrameBytes, MAX_HELLO_BYTES));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
     this.helloTimer = setTimeout(() => this.abort('no hello in time'), deps.helloTimeoutMs);
@@ -86,6 +91,7 @@ export class InboundLink {
         return;
       }
       this.clearHelloTimer();
+      this.decoder.setMaxFrameBytes(this.deps.maxFrameBytes);
       this.identity = Object.freeze({ id: frame.from, incarnation: frame.incarnation, clusterId: frame.clusterId });
       this.deps.onAccepted(this);
       return;

@@ -49,6 +49,21 @@ describe('TcpTransport with bad input', () => {
     expect(b.received).toEqual([]);
   });
 
+  test('before Hello only a hello-sized frame is accepted: an anonymous 64 MiB length closes the connection at once', async () => {
+    const b = await startNode('b');
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(64 * 1024 * 1024, 0);
+    const s = await sendRaw(b.address(), Buffer.concat([header, Buffer.alloc(1024)]));
+    await closed(s, 1_000);
+    expect(b.received).toEqual([]);
+    // After a Hello the full limit applies again: a 100 KiB frame is delivered.
+    const data = new Uint8Array(100 * 1024).fill(1);
+    const meta = { index: 1, term: 1, membership: { members: [] } };
+    const ok = await sendRaw(b.address(), Buffer.concat([encodeFrame(hello('x')), encodeFrame({ kind: 'snap-chunk', from: 'x', term: 1, meta, size: data.length, offset: 0, data, done: true })]));
+    await waitFor(() => b.received.length === 1, 'the large frame after hello');
+    ok.destroy();
+  });
+
   test('an invalid frame after Hello closes the connection; frames before it were delivered', async () => {
     const b = await startNode('b');
     const bad = rawFrame({ kind: 'raft', message: { ...heartbeat('x', 'b'), term: 'one' } });
