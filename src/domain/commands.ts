@@ -80,10 +80,17 @@ export function isValidIdempotencyKey(key: string): boolean {
 }
 
 /** Exactly what Date.prototype.toISOString() produces, so it survives a round trip through milliseconds. */
+// Commands applied in a burst mostly carry the same millisecond: the last good
+// value is remembered so that apply does not parse and print it again each time.
+let lastValidTimestamp = '';
+
 export function isValidTimestamp(at: string): boolean {
+  if (at === lastValidTimestamp) return true;
   if (!TIMESTAMP.test(at)) return false;
   const ms = Date.parse(at);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === at;
+  if (!Number.isFinite(ms) || new Date(ms).toISOString() !== at) return false;
+  lastValidTimestamp = at;
+  return true;
 }
 
 export function encodeCommand(command: Command): Uint8Array {

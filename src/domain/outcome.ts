@@ -18,18 +18,37 @@ export function rejected(status: number, code: string, message: string): Outcome
   return { kind: 'rejected', status, code, message };
 }
 
-/** The answer `outcome` stands for. */
+/**
+ * The answer `outcome` stands for. The body is built on first use: every
+ * replica applies every command, but only the node holding the client's
+ * request reads it (views are immutable snapshots of values fixed at apply).
+ */
 export function render(outcome: Outcome): CommandResult {
   switch (outcome.kind) {
     case 'createdPrinter':
-      return { status: 201, body: printerView(outcome.printer) };
+      return lazy(201, () => printerView(outcome.printer));
     case 'createdFilament':
-      return { status: 201, body: filamentView(outcome.filament, outcome.filament.initialRemainingWeight) };
+      return lazy(201, () => filamentView(outcome.filament, outcome.filament.initialRemainingWeight));
     case 'createdJob':
-      return { status: 201, body: printJobView(outcome.job, { status: 'Queued', updatedAt: outcome.job.createdAt }) };
+      return lazy(201, () => printJobView(outcome.job, { status: 'Queued', updatedAt: outcome.job.createdAt }));
     case 'jobStatus':
-      return { status: 200, body: printJobView(outcome.job, { status: outcome.status, updatedAt: outcome.at }) };
+      return lazy(200, () => printJobView(outcome.job, { status: outcome.status, updatedAt: outcome.at }));
     case 'rejected':
       return rejection(outcome.status, outcome.code, outcome.message);
   }
+}
+
+function lazy(status: number, build: () => unknown): CommandResult {
+  let body: unknown;
+  let built = false;
+  return {
+    status,
+    get body(): unknown {
+      if (!built) {
+        body = build();
+        built = true;
+      }
+      return body;
+    },
+  };
 }
