@@ -79,11 +79,11 @@ export function isValidIdempotencyKey(key: string): boolean {
   return key.length <= MAX_IDEMPOTENCY_KEY_LENGTH && IDEMPOTENCY_KEY.test(key);
 }
 
-/** Exactly what Date.prototype.toISOString() produces, so it survives a round trip through milliseconds. */
 // Commands applied in a burst mostly carry the same millisecond: the last good
 // value is remembered so that apply does not parse and print it again each time.
 let lastValidTimestamp = '';
 
+/** Exactly what Date.prototype.toISOString() produces, so it survives a round trip through milliseconds. */
 export function isValidTimestamp(at: string): boolean {
   if (at === lastValidTimestamp) return true;
   if (!TIMESTAMP.test(at)) return false;
