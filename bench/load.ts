@@ -15,6 +15,8 @@ export interface LoadSpec {
   /** Stop after this many responses instead of after `seconds`. */
   readonly amount?: number;
   readonly timeoutSeconds?: number;
+  /** Requests per second over all connections (open loop); unlimited when absent. */
+  readonly overallRate?: number;
   readonly next: () => RequestSpec;
 }
 
@@ -59,6 +61,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     ],
   };
   if (spec.amount !== undefined) opts.amount = spec.amount;
+  if (spec.overallRate !== undefined) opts.overallRate = spec.overallRate;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const inst = autocannon(opts, (err: unknown, res: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res)));
     inst.on('response', (_client, status, _bytes, ms) => {

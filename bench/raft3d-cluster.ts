@@ -33,6 +33,8 @@ export class Raft3dCluster implements BenchCluster {
     private readonly dataParent: string,
     private readonly keepData: boolean,
     private readonly nodeArgs: readonly string[] = [],
+    /** Settings for experiments (RAFT3D_*=...); the benchmark itself runs defaults. */
+    private readonly extraEnv: Readonly<Record<string, string>> = {},
   ) {
     if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build\` first`);
   }
@@ -125,6 +127,7 @@ export class Raft3dCluster implements BenchCluster {
     for (const [k, v] of Object.entries(process.env)) {
       if (!k.startsWith('RAFT3D_') && k !== 'NODE_OPTIONS') env[k] = v;
     }
+    Object.assign(env, this.extraEnv);
     n.proc.start([...this.nodeArgs, this.mainJs, `-id=${n.name}`, `-http=${n.http}`, `-raft=${n.raft}`, `-data=${n.dataDir}`, ...extra], env);
   }
 
