@@ -373,6 +373,41 @@ export class RaftCore {
     return early;
   }
 
+  /**
+   * A follower's forwarded proposals and read requests (Prop, ReadIndex), which
+   * grant and acknowledge nothing, so they may leave while a Ready is still
+   * being persisted instead of waiting for the next one. Empty on a leader and
+   * while a new term or vote is not yet durable. Optional, like takeLeaderMessages.
+   */
+  takeForwards(): Message[] {
+    if (this.role === 'leader' || this.term !== this.durableTerm || this.vote !== this.durableVote) return [];
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of this.msgs) (m.type === MessageType.Prop || m.type === MessageType.ReadIndex ? early : rest).push(m);
+    this.msgs = rest;
+    return early;
+  }
+
+  /**
+   * Committed entries not handed out yet, to apply while a Ready is still being
+   * persisted: a committed entry is durable on a quorum already, whatever this
+   * node's own write. The caller applies them at once and in order; they count
+   * as applied and the next Ready does not repeat them. Empty while a snapshot
+   * received from the leader waits to be installed (entries after it must wait).
+   */
+  takeCommitted(): Entry[] {
+    if (this.pendingSnapshot !== null) return [];
+    const from = this.applyFloor() + 1;
+    if (this.commit < from) return [];
+    const out = this.log.slice(from, this.commit);
+    const last = out[out.length - 1];
+    if (last !== undefined) {
+      this.applying = last.index;
+      this.applied = Math.max(this.applied, last.index);
+    }
+    return out;
+  }
+
   status(): CoreStatus {
     const membership = this.configs.active();
     const progress: PeerProgress[] = [];

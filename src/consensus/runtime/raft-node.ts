@@ -44,6 +44,8 @@ export interface ConsensusCore {
   reportLeaderUnreachable(campaignNow?: boolean): void;
   campaignIfLeaderLost(): void;
   takeLeaderMessages(): Message[];
+  takeForwards(): Message[];
+  takeCommitted(): Entry[];
   snapshotTaken(meta: SnapshotMeta, compactTo: number): void;
   hasReady(): boolean;
   ready(): Ready;
@@ -586,14 +588,19 @@ export class RaftNode<R> implements Replicator<R> {
    * While a Ready is being persisted, a leader's replication and heartbeats may
    * still leave (the leader counts itself only once its own write is durable):
    * followers start writing in parallel, and heartbeats never wait behind a slow
-   * fsync (B13).
+   * fsync (B13). So may a follower's forwarded proposals and reads, and entries
+   * committed meanwhile are applied (they are on a quorum's disks): under load
+   * a node is nearly always writing, and none of these should wait for it.
    */
   private scheduleEarlyFlush(): void {
     if (this.earlyFlushScheduled) return;
     this.earlyFlushScheduled = true;
     setImmediate(() => {
       this.earlyFlushScheduled = false;
-      if (this.driving && !this.stopped && !this.failed) this.sendMessages(this.core.takeLeaderMessages());
+      if (!this.driving || this.stopped || this.failed) return;
+      this.sendMessages(this.core.takeLeaderMessages());
+      this.sendMessages(this.core.takeForwards());
+      this.applyEntries(this.core.takeCommitted());
     });
   }
 
