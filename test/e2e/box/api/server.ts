@@ -43,6 +43,8 @@ export class FakeApiServer {
   private server: Server | null = null;
   private readonly watches = new Set<() => void>();
   private failures: { count: number; status: number } = { count: 0, status: 500 };
+  /** Watches answered with 410 Gone (their resourceVersion had left the window). */
+  goneAnswers = 0;
   /** Fault knob: added to every non-watch answer. */
   delayMs = 0;
   readonly log: RequestLogEntry[] = [];
@@ -291,6 +293,7 @@ export class FakeApiServer {
     } catch (error) {
       // As the real server: 200, then one ERROR event with the Status, then the end of the stream.
       const e = error instanceof ApiError ? error : new ApiError(500, 'InternalError', String(error));
+      if (e.status === 410) this.goneAnswers++;
       write({ type: 'ERROR', object: e.toStatus() });
       end();
     }

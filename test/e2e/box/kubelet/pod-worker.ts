@@ -119,7 +119,8 @@ export class PodWorker {
       const hostname = str(at(pod, 'spec', 'hostname')) ?? this.name;
       const subdomain = str(at(pod, 'spec', 'subdomain'));
       const fqdn = subdomain !== undefined ? `${hostname}.${subdomain}.${this.namespace}.svc.${this.ctx.clusterDomain}` : '';
-      this.sandbox = await this.ctx.network.create('');
+      const domain = this.ctx.clusterDomain;
+      this.sandbox = await this.ctx.network.create('', [`${this.namespace}.svc.${domain}`, `svc.${domain}`, domain]);
       const own = `${this.sandbox.ip}\t${fqdn !== '' ? `${fqdn} ` : ''}${hostname}`;
       writeFileSync(this.sandbox.hostsFile, this.ctx.dns.register(this.sandbox.netns, this.sandbox.hostsFile, own));
       this.publish();

@@ -82,8 +82,14 @@ export class BoxNetwork {
     await BoxNetwork.cleanLeftovers();
   }
 
-  /** A new namespace with a fresh address; its hosts file starts with `hosts`. */
-  async create(hosts: string): Promise<Sandbox> {
+  /**
+   * A new namespace with a fresh address; its hosts file starts with `hosts`. Its resolv.conf
+   * names a resolver that answers at once that it cannot help (nothing listens on the pod's own
+   * 127.0.0.1:53): names outside the hosts file fail fast, as CoreDNS answers NXDOMAIN fast. The
+   * host's resolver would be unreachable from the pod and every such lookup would hang for the
+   * resolver timeout, holding one of libuv's four threadpool threads each.
+   */
+  async create(hosts: string, searchDomains: readonly string[] = []): Promise<Sandbox> {
     const n = ++this.counter;
     const netns = `${PREFIX}-${n}`;
     const veth = `${PREFIX}v${n}`;
@@ -92,6 +98,7 @@ export class BoxNetwork {
     mkdirSync(dir, { recursive: true });
     const hostsFile = join(dir, 'hosts');
     writeFileSync(hostsFile, hosts);
+    writeFileSync(join(dir, 'resolv.conf'), `${searchDomains.length > 0 ? `search ${searchDomains.join(' ')}\n` : ''}nameserver 127.0.0.1\noptions ndots:5 timeout:1 attempts:1\n`);
     this.sandboxes.add(netns);
     await ip('netns', 'add', netns);
     await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns);
