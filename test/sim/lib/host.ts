@@ -4,7 +4,7 @@
 // verified with the production checkStoredLog, then reconciled with the newest
 // snapshot file); a crash loses every write that did not complete; a pause
 // freezes the process while virtual time goes on.
-import type { CoreConfig, CoreStartState, Entry, HardState, Member, NodeId, SnapshotMeta } from '../../../src/consensus/core/types.js';
+import { MessageType, type CoreConfig, type CoreStartState, type Entry, type HardState, type Member, type NodeId, type SnapshotMeta } from '../../../src/consensus/core/types.js';
 import type { PeerFrame } from '../../../src/consensus/transport/frames.js';
 import type { NodeIdentity } from '../../../src/persistence/types.js';
 import { checkStoredLog } from '../../../src/persistence/log-checks.js';
@@ -48,6 +48,11 @@ export class Host implements NodeHost {
   crashInsideFsync = false;
   /** Armed by the nemesis: crash right after the next snapshot file is durable (B29). */
   crashAfterSnapshotFile = false;
+  /**
+   * Armed by the nemesis: crash right after the next vote grant or append ack leaves. Harmless
+   * when what it claims was durable before it left; with B6 or B31 the claim is lost.
+   */
+  crashAfterGrant = false;
   incarnations = 1;
   crashes = 0;
   private readonly openRequests = new Map<number, () => void>();
@@ -122,7 +127,15 @@ export class Host implements NodeHost {
   send(from: SimNode, to: NodeId, frame: PeerFrame): boolean {
     if (from !== this.proc) return false;
     if (from.failed) this.world.invariants.fail('S12', `${this.id} sent a ${frame.kind} frame after a storage failure`);
-    return this.world.network.send({ id: this.id, incarnation: this.identity.incarnation }, to, frame);
+    const sent = this.world.network.send({ id: this.id, incarnation: this.identity.incarnation }, to, frame);
+    if (this.crashAfterGrant && frame.kind === 'raft' && !frame.message.reject) {
+      const t = frame.message.type;
+      if (t === MessageType.VoteResp || t === MessageType.AppResp) {
+        this.crashAfterGrant = false;
+        this.world.queue.after(0, () => this.crash(`right after sending ${t}`));
+      }
+    }
+    return sent;
   }
 
   exit(node: SimNode, error: unknown): void {
@@ -246,6 +259,7 @@ export class Host implements NodeHost {
     this.pausedUntil = 0;
     this.crashInsideFsync = false;
     this.crashAfterSnapshotFile = false;
+    this.crashAfterGrant = false;
     const resets = [...this.openRequests.values()];
     this.openRequests.clear();
     for (const reset of resets) reset();

@@ -56,6 +56,7 @@ export class Nemesis {
         const r = this.rng.float();
         if (r < 0.07) host.crashInsideFsync = true;
         else if (r < 0.1) host.crashAfterSnapshotFile = true;
+        else if (r < 0.15) host.crashAfterGrant = true;
         else host.crash('crash');
       }
       this.nextCrash(host);

@@ -323,6 +323,7 @@ export class Simulation implements World {
       h.pausedUntil = 0;
       h.crashInsideFsync = false;
       h.crashAfterSnapshotFile = false;
+      h.crashAfterGrant = false;
       if (h.proc === null && !h.retired) h.start();
     }
     const settle = 2 * this.params.electionTicks * TICK;
