@@ -357,10 +357,6 @@ export class Invariants implements NodeObserver {
 
   // ------------------------------------------------------------- applies
 
-  persisted(): void {
-    // Durability is checked where it matters: when a message claims it (messageSent) and at restart.
-  }
-
   applied(node: SimNode, e: Entry, result: CommandResult | undefined): void {
     const last = this.lastApplied.get(node.id) ?? 0;
     if (e.index !== last + 1) this.fail('S7', `${node.id} applied ${e.index} after ${last}`);

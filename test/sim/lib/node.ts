@@ -72,7 +72,6 @@ export interface NodeTuning {
 export interface NodeObserver {
   readyTaken(node: SimNode, rd: Ready): void;
   messageSent(node: SimNode, m: Message): void;
-  persisted(node: SimNode, rd: Ready): void;
   applied(node: SimNode, e: Entry, result: CommandResult | undefined): void;
   snapshotInstalled(node: SimNode, meta: SnapshotMeta): void;
   snapshotTaken(node: SimNode, meta: SnapshotMeta, data: Uint8Array): void;
@@ -490,7 +489,6 @@ export class SimNode {
       done: () => {
         if (this.stopped) return;
         if (hardState !== undefined) this.savedTermVote = { term: hardState.term, vote: hardState.vote };
-        this.host.observer.persisted(this, rd);
         this.finishReady(rd, afterPersist);
         if (this.stopped || this.failed) return;
         this.loop();

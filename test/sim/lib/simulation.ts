@@ -13,7 +13,7 @@ import type { HttpResult } from '../../support/linearizability/history.js';
 import { Workload, type ClientRequest } from './clients.js';
 import { EventQueue } from './events.js';
 import { Host, type World } from './host.js';
-import { Invariants, Violation } from './invariants.js';
+import { Invariants } from './invariants.js';
 import { SimNetwork } from './network.js';
 import type { NodeTuning, SimNode } from './node.js';
 import { Nemesis } from './nemesis.js';
@@ -394,9 +394,5 @@ export class Simulation implements World {
       snapshotsTaken: this.invariants.snapshots,
       duplicateProposals: this.invariants.duplicateProposals,
     };
-  }
-
-  isViolation(err: unknown): err is Violation {
-    return err instanceof Violation;
   }
 }
