@@ -1,17 +1,10 @@
 // Entry point of a Raft3D node: `node dist/main.js -id=node1 -http=... -raft=... -data=... [-bootstrap|-join=...]`.
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, helpText, loadNodeConfig, wantsHelp, type NodeConfig } from './config/node-config.js';
-import { createLogger, NestPinoLogger } from './logging.js';
+import { createLogger } from './logging.js';
 import { PrintFarmStateMachine, type CommandResult } from './domain/print-farm.state-machine.js';
 import { RaftMetrics } from './metrics/raft-metrics.js';
-import { installHttpMetrics } from './metrics/metrics.module.js';
 import { bootRaftNode } from './consensus/runtime/boot.js';
 import type { RaftNode } from './consensus/runtime/raft-node.js';
-import { AppModule } from './app.module.js';
-import { configureHttp, createFastifyAdapter } from './http/index.js';
-import { joinCluster } from './cluster/join-client.js';
 import { prepareKubernetesStart } from './kubernetes/kubernetes-start.js';
 
 async function main(): Promise<void> {
@@ -63,15 +56,17 @@ async function main(): Promise<void> {
   node = booted.node;
   metrics.bind(node, stateMachine);
 
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register({ node, stateMachine, metrics, clusterToken: config.clusterToken, requestTimeoutMs: config.requestTimeoutMs }),
-    createFastifyAdapter({ bodyLimit: config.bodyLimitBytes }),
-    { logger: new NestPinoLogger(logger) },
-  );
-  configureHttp(app);
-  installHttpMetrics(app.getHttpAdapter().getInstance(), metrics);
-  const [host, port] = splitHostPort(config.httpListen);
-  await app.listen(port, host);
+  // Nest, Fastify and the controllers are most of a node's start-up time (a
+  // second or more of module loading on a busy machine). They are loaded only
+  // now, after the Raft node is up: a restarted node already catches up with
+  // the leader (snapshot, log) while they load, instead of after.
+  const [{ startHttpApp }, { joinCluster }] = await Promise.all([import('./http-app.js'), import('./cluster/join-client.js')]);
+  const app = await startHttpApp({
+    deps: { node, stateMachine, metrics, clusterToken: config.clusterToken, requestTimeoutMs: config.requestTimeoutMs },
+    bodyLimitBytes: config.bodyLimitBytes,
+    listen: config.httpListen,
+    logger,
+  });
   logger.info({ http: config.http, raft: config.raft, data: config.dataDir, mode: booted.mode }, 'raft3d node started');
 
   if (booted.mode === 'resumed' && config.join.length > 0) {
@@ -98,11 +93,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-}
-
-function splitHostPort(address: string): [string, number] {
-  const i = address.lastIndexOf(':');
-  return [address.slice(0, i).replace(/^\[|\]$/g, ''), Number(address.slice(i + 1))];
 }
 
 void main();
