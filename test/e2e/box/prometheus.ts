@@ -1,11 +1,13 @@
 // A real Prometheus (Debian's package) as the Prometheus Operator would run it:
 // its configuration generated from the PodMonitor / ServiceMonitor objects in the
-// API server (Kubernetes service discovery against the fake API server, the
-// operator's standard relabelings plus the monitor's own), and its rule files
-// from the PrometheusRule objects. Scenarios query targets, series and alerts
-// through its HTTP API.
+// API server (the operator's standard relabelings plus the monitor's own), and its
+// rule files from the PrometheusRule objects. Debian builds Prometheus without
+// Kubernetes service discovery, so the box plays that part: it writes file_sd
+// target files carrying the same __meta_kubernetes_* labels that discovery would,
+// from the pods and Endpoints in the API server, and rewrites them on every change.
+// Scenarios query targets, series and alerts through its HTTP API.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -49,11 +51,20 @@ function namespacesOf(monitor: Obj): string[] {
   return names.length > 0 ? names : [str(at(monitor, 'metadata', 'namespace')) ?? 'default'];
 }
 
-function sd(apiUrl: string, role: string, monitor: Obj): Obj[] {
-  return [{ role, api_server: apiUrl, tls_config: { insecure_skip_verify: true }, namespaces: { names: namespacesOf(monitor) } }];
+export interface DiscoveryJob {
+  readonly job: string;
+  readonly role: 'pod' | 'endpoints';
+  readonly namespaces: readonly string[];
 }
 
-export function podMonitorJobs(pm: Obj, apiUrl: string): Obj[] {
+/** Where a job's discovered targets go; the box's service discovery fills the file. */
+export type TargetFile = (d: DiscoveryJob) => string;
+
+function sd(file: TargetFile, job: string, role: 'pod' | 'endpoints', monitor: Obj): Obj[] {
+  return [{ files: [file({ job, role, namespaces: namespacesOf(monitor) })], refresh_interval: '5s' }];
+}
+
+export function podMonitorJobs(pm: Obj, file: TargetFile): Obj[] {
   const ns = str(at(pm, 'metadata', 'namespace')) ?? '';
   const name = str(at(pm, 'metadata', 'name')) ?? '';
   return arr(at(pm, 'spec', 'podMetricsEndpoints'))
@@ -61,7 +72,7 @@ export function podMonitorJobs(pm: Obj, apiUrl: string): Obj[] {
     .map((ep, i) => ({
       job_name: `podMonitor/${ns}/${name}/${i}`,
       honor_labels: false,
-      kubernetes_sd_configs: sd(apiUrl, 'pod', pm),
+      file_sd_configs: sd(file, `podMonitor/${ns}/${name}/${i}`, 'pod', pm),
       ...(ep['interval'] !== undefined ? { scrape_interval: ep['interval'] } : {}),
       ...(ep['scrapeTimeout'] !== undefined ? { scrape_timeout: ep['scrapeTimeout'] } : {}),
       metrics_path: ep['path'] ?? '/metrics',
@@ -80,7 +91,7 @@ export function podMonitorJobs(pm: Obj, apiUrl: string): Obj[] {
     }));
 }
 
-export function serviceMonitorJobs(sm: Obj, apiUrl: string): Obj[] {
+export function serviceMonitorJobs(sm: Obj, file: TargetFile): Obj[] {
   const ns = str(at(sm, 'metadata', 'namespace')) ?? '';
   const name = str(at(sm, 'metadata', 'name')) ?? '';
   return arr(at(sm, 'spec', 'endpoints'))
@@ -88,7 +99,7 @@ export function serviceMonitorJobs(sm: Obj, apiUrl: string): Obj[] {
     .map((ep, i) => ({
       job_name: `serviceMonitor/${ns}/${name}/${i}`,
       honor_labels: ep['honorLabels'] === true,
-      kubernetes_sd_configs: sd(apiUrl, 'endpoints', sm),
+      file_sd_configs: sd(file, `serviceMonitor/${ns}/${name}/${i}`, 'endpoints', sm),
       ...(ep['interval'] !== undefined ? { scrape_interval: ep['interval'] } : {}),
       ...(ep['scrapeTimeout'] !== undefined ? { scrape_timeout: ep['scrapeTimeout'] } : {}),
       metrics_path: ep['path'] ?? '/metrics',
@@ -106,6 +117,98 @@ export function serviceMonitorJobs(sm: Obj, apiUrl: string): Obj[] {
     }));
 }
 
+function labelMeta(prefix: string, o: Obj): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kind of ['label', 'annotation'] as const) {
+    const values = at(o, 'metadata', `${kind}s`);
+    for (const [k, v] of Object.entries(isObj(values) ? values : {})) {
+      out[`${prefix}_${kind}_${sanitize(k)}`] = String(v);
+      out[`${prefix}_${kind}present_${sanitize(k)}`] = 'true';
+    }
+  }
+  return out;
+}
+
+function podMeta(pod: Obj): Record<string, string> {
+  const owner = arr(at(pod, 'metadata', 'ownerReferences')).filter(isObj).find((r) => r['controller'] === true);
+  const ready = arr(at(pod, 'status', 'conditions')).some((c) => isObj(c) && c['type'] === 'Ready' && c['status'] === 'True');
+  return {
+    __meta_kubernetes_namespace: str(at(pod, 'metadata', 'namespace')) ?? '',
+    __meta_kubernetes_pod_name: str(at(pod, 'metadata', 'name')) ?? '',
+    __meta_kubernetes_pod_uid: str(at(pod, 'metadata', 'uid')) ?? '',
+    __meta_kubernetes_pod_ip: str(at(pod, 'status', 'podIP')) ?? '',
+    __meta_kubernetes_pod_host_ip: str(at(pod, 'status', 'hostIP')) ?? '',
+    __meta_kubernetes_pod_node_name: str(at(pod, 'spec', 'nodeName')) ?? '',
+    __meta_kubernetes_pod_phase: str(at(pod, 'status', 'phase')) ?? '',
+    __meta_kubernetes_pod_ready: String(ready),
+    ...(owner !== undefined ? { __meta_kubernetes_pod_controller_kind: String(owner['kind']), __meta_kubernetes_pod_controller_name: String(owner['name']) } : {}),
+    ...labelMeta('__meta_kubernetes_pod', pod),
+  };
+}
+
+/** What Kubernetes discovery's `pod` role yields: one target per container port of every pod with an IP. */
+export function podTargets(box: Box, namespaces: readonly string[]): Obj[] {
+  const groups: Obj[] = [];
+  for (const ns of namespaces) {
+    for (const pod of box.list('v1', 'Pod', ns)) {
+      const ip = str(at(pod, 'status', 'podIP'));
+      if (ip === undefined) continue;
+      for (const c of arr(at(pod, 'spec', 'containers')).filter(isObj)) {
+        for (const port of arr(c['ports']).filter(isObj)) {
+          groups.push({
+            targets: [`${ip}:${String(port['containerPort'])}`],
+            labels: {
+              ...podMeta(pod),
+              __meta_kubernetes_pod_container_name: String(c['name']),
+              __meta_kubernetes_pod_container_image: String(c['image'] ?? ''),
+              __meta_kubernetes_pod_container_port_name: String(port['name'] ?? ''),
+              __meta_kubernetes_pod_container_port_number: String(port['containerPort']),
+              __meta_kubernetes_pod_container_port_protocol: String(port['protocol'] ?? 'TCP'),
+            },
+          });
+        }
+      }
+    }
+  }
+  return groups;
+}
+
+/** What Kubernetes discovery's `endpoints` role yields: one target per address and port of every Endpoints. */
+export function endpointsTargets(box: Box, namespaces: readonly string[]): Obj[] {
+  const groups: Obj[] = [];
+  for (const ns of namespaces) {
+    for (const ep of box.list('v1', 'Endpoints', ns)) {
+      const name = str(at(ep, 'metadata', 'name')) ?? '';
+      const svc = box.get('v1', 'Service', ns, name);
+      for (const subset of arr(ep['subsets']).filter(isObj)) {
+        const addresses = [...arr(subset['addresses']).map((a) => [a, true] as const), ...arr(subset['notReadyAddresses']).map((a) => [a, false] as const)];
+        for (const [address, ready] of addresses) {
+          if (!isObj(address)) continue;
+          const podName = str(at(address, 'targetRef', 'name'));
+          const pod = podName === undefined ? null : box.get('v1', 'Pod', ns, podName);
+          for (const port of arr(subset['ports']).filter(isObj)) {
+            groups.push({
+              targets: [`${String(address['ip'])}:${String(port['port'])}`],
+              labels: {
+                ...(pod !== null ? podMeta(pod) : {}),
+                __meta_kubernetes_namespace: ns,
+                __meta_kubernetes_endpoints_name: name,
+                __meta_kubernetes_service_name: name,
+                ...(svc !== null ? labelMeta('__meta_kubernetes_service', svc) : {}),
+                __meta_kubernetes_endpoint_port_name: String(port['name'] ?? ''),
+                __meta_kubernetes_endpoint_port_protocol: String(port['protocol'] ?? 'TCP'),
+                __meta_kubernetes_endpoint_ready: String(ready),
+                ...(podName !== undefined ? { __meta_kubernetes_endpoint_address_target_kind: 'Pod', __meta_kubernetes_endpoint_address_target_name: podName } : {}),
+              },
+            });
+          }
+        }
+      }
+    }
+  }
+  return groups;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -121,6 +224,9 @@ async function freePort(): Promise<number> {
 export class PrometheusRunner {
   private proc: ChildProcess | null = null;
   private port = 0;
+  private discovery: DiscoveryJob[] = [];
+  private unwatch: (() => void)[] = [];
+  private pending: NodeJS.Timeout | null = null;
   readonly dir: string;
 
   constructor(
@@ -137,11 +243,16 @@ export class PrometheusRunner {
   /** Writes prometheus.yml and rules.yml from the monitoring objects now in the API server. */
   configure(): { jobs: number; rules: number } {
     mkdirSync(this.dir, { recursive: true });
-    const apiUrl = this.box.api.url;
+    this.discovery = [];
+    const file: TargetFile = (d) => {
+      this.discovery.push(d);
+      return join(this.dir, `targets-${this.discovery.length}.json`);
+    };
     const jobs = [
-      ...this.box.list('monitoring.coreos.com/v1', 'PodMonitor', null).flatMap((pm) => podMonitorJobs(pm, apiUrl)),
-      ...this.box.list('monitoring.coreos.com/v1', 'ServiceMonitor', null).flatMap((sm) => serviceMonitorJobs(sm, apiUrl)),
+      ...this.box.list('monitoring.coreos.com/v1', 'PodMonitor', null).flatMap((pm) => podMonitorJobs(pm, file)),
+      ...this.box.list('monitoring.coreos.com/v1', 'ServiceMonitor', null).flatMap((sm) => serviceMonitorJobs(sm, file)),
     ];
+    this.writeTargets();
     const groups = this.box.list('monitoring.coreos.com/v1', 'PrometheusRule', null).flatMap((r) => arr(at(r, 'spec', 'groups')));
     writeFileSync(join(this.dir, 'rules.yml'), stringify({ groups }));
     writeFileSync(
@@ -151,8 +262,29 @@ export class PrometheusRunner {
     return { jobs: jobs.length, rules: groups.reduce((n: number, g) => n + arr(at(g, 'rules')).length, 0) };
   }
 
+  /** Rewrites every target file from the pods and Endpoints now in the API server. */
+  writeTargets(): void {
+    this.discovery.forEach((d, i) => {
+      const groups = d.role === 'pod' ? podTargets(this.box, d.namespaces) : endpointsTargets(this.box, d.namespaces);
+      const path = join(this.dir, `targets-${i + 1}.json`);
+      // Renamed into place: Prometheus never reads a half-written file.
+      writeFileSync(`${path}.tmp`, JSON.stringify(groups));
+      renameSync(`${path}.tmp`, path);
+    });
+  }
+
   async start(): Promise<void> {
     this.configure();
+    const kick = (): void => {
+      if (this.pending !== null) return;
+      this.pending = setTimeout(() => {
+        this.pending = null;
+        this.writeTargets();
+      }, 50);
+    };
+    const store = this.box.store;
+    const rv = store.resourceVersion;
+    for (const t of [store.typeFor('', 'v1', 'pods')!, store.typeFor('', 'v1', 'endpoints')!]) this.unwatch.push(store.watch(t, null, rv, () => true, () => true, kick));
     this.port = await freePort();
     const log = openSync(join(this.dir, 'prometheus.log'), 'a');
     try {
@@ -178,6 +310,9 @@ export class PrometheusRunner {
   }
 
   async stop(): Promise<void> {
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    if (this.pending !== null) clearTimeout(this.pending);
     const p = this.proc;
     this.proc = null;
     if (p === null || p.exitCode !== null) return;
