@@ -23,7 +23,7 @@ export const USAGE = `npm run bench -- [options]
   --runs N               full runs, one after another; the last table shows medians (1)
   --write-secs S         seconds per write row (10)
   --read-secs S          seconds per read row (5)
-  --warmup S             seconds of unrecorded writes before the first row (1)
+  --warmup S             seconds of unrecorded writes before the first row, per system (2)
   --reps N               leader kills (and SIGTERMs) per run (5)
   --catch-up-writes N    writes while one member is down (100000)
   --no-etcd              measure Raft3D only, even when etcd is installed
@@ -39,7 +39,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     runs: 1,
     writeSeconds: 10,
     readSeconds: 5,
-    warmupSeconds: 1,
+    warmupSeconds: 2,
     failoverReps: 5,
     catchUpWrites: 100_000,
     etcd: 'auto',

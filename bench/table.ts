@@ -29,6 +29,7 @@ export function figuresOf(s: SuiteResult): Figures {
   f['catchUp.ms'] = s.catchUp?.catchUpMs ?? null;
   f['ready.ms'] = s.catchUp?.readyMs ?? null;
   f['rss.bytes'] = s.catchUp?.rssBytes ?? null;
+  f['maxRss.bytes'] = s.catchUp?.maxRssBytes ?? null;
   return f;
 }
 
@@ -62,9 +63,10 @@ export function renderTable(ours: Figures, theirs: Figures | null, ctx: TableCon
   rows.push(timeRow(`kill -9 leader: writes unavailable (${reps})`, ours['kill.ms'] ?? null, theirs?.['kill.ms'] ?? null, 'ratio', 0.25));
   rows.push(timeRow(`SIGTERM leader: writes unavailable (${reps})`, ours['term.ms'] ?? null, theirs?.['term.ms'] ?? null, 'absolute', 200));
   rows.push(timeRow(`restarted member catches up after ${ctx.catchUpWrites} writes`, ours['catchUp.ms'] ?? null, theirs?.['catchUp.ms'] ?? null, 'absolute', 5000));
-  rows.push(memoryRow(ours['rss.bytes'] ?? null, theirs?.['rss.bytes'] ?? null));
+  rows.push(memoryRow('that member: resident memory (RSS)', ours['rss.bytes'] ?? null, theirs?.['rss.bytes'] ?? null, true));
+  rows.push(memoryRow('largest RSS of the 3 members then', ours['maxRss.bytes'] ?? null, theirs?.['maxRss.bytes'] ?? null, false));
   rows.push(timeRow('that member: process start to ready', ours['ready.ms'] ?? null, theirs?.['ready.ms'] ?? null, 'absolute', 3000));
-  const header: Row = { name: 'measurement', ours: ctx.ours, theirs: ctx.theirs ?? 'etcd (not installed)', ratio: 'ratio', target: 'target', verdict: 'met?' };
+  const header: Row = { name: 'measurement', ours: ctx.ours, theirs: ctx.theirs ?? 'etcd (not run)', ratio: 'ratio', target: 'target', verdict: 'met?' };
   return markdown([header, ...rows]);
 }
 
@@ -102,16 +104,17 @@ function timeRow(name: string, ours: number | null, theirs: number | null, kind:
   return { name, ours: ms(ours), theirs: ms(theirs), ratio: ratio === null ? '–' : `${round(ratio, 2)}×`, target, verdict };
 }
 
-function memoryRow(ours: number | null, theirs: number | null): Row {
+/** MB are 10^6 bytes (the stricter reading of "300 MB"). */
+function memoryRow(name: string, ours: number | null, theirs: number | null, judged: boolean): Row {
   const mb = (b: number | null): string => (b === null ? '–' : `${Math.round(b / 1e6)} MB`);
   const ratio = ours !== null && theirs ? ours / theirs : null;
   return {
-    name: 'that member: resident memory (RSS)',
+    name,
     ours: mb(ours),
     theirs: mb(theirs),
     ratio: ratio === null ? '–' : `${round(ratio, 2)}×`,
-    target: '≤ 300 MB',
-    verdict: ours === null ? 'NO' : ours <= 300e6 ? 'yes' : 'NO',
+    target: judged ? '≤ 300 MB' : '',
+    verdict: !judged ? '' : ours === null ? 'NO' : ours <= 300e6 ? 'yes' : 'NO',
   };
 }
 
