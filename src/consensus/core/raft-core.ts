@@ -840,6 +840,16 @@ export class RaftCore {
   }
 
   private handleAppRejection(m: Message, pr: Progress): void {
+    if (m.index >= pr.match && m.rejectHint < pr.match) {
+      // The follower's log ends below what it acknowledged: it is a new incarnation
+      // of that member (its data was wiped and it was added again). Its old match
+      // would make every rejection look stale, so replication restarts from what it has.
+      pr.match = m.rejectHint;
+      pr.becomeProbe();
+      pr.next = m.rejectHint + 1;
+      this.sendAppend(m.from, true);
+      return;
+    }
     // B4: skip every index whose term cannot match the follower's hint.
     const hint =
       m.logTerm > 0 ? this.log.findConflictByTerm(Math.min(m.rejectHint, this.log.lastIndex()), m.logTerm).index : m.rejectHint;
