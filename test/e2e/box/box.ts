@@ -58,9 +58,10 @@ export class Box {
   readonly store = new Store();
   readonly network = new BoxNetwork();
   readonly dir: string;
-  readonly api: FakeApiServer;
+  /** Listens on the bridge's address, which the network picks at start. */
+  api!: FakeApiServer;
   readonly dns: ClusterDns;
-  readonly ingress: IngressProxy;
+  ingress!: IngressProxy;
   readonly volumes: VolumeController;
   readonly kubelet: Kubelet;
   readonly kubeconfig: string;
@@ -69,9 +70,7 @@ export class Box {
 
   constructor(private readonly opts: BoxOptions) {
     this.dir = mkdtempSync(join(tmpdir(), 'raft3d-box-'));
-    this.api = new FakeApiServer(this.store, { host: this.network.hostIp, watchTimeoutMs: opts.watchTimeoutMs ?? 60_000 });
     this.dns = new ClusterDns(this.store, { domain: CLUSTER_DOMAIN, publishDelayMs: opts.dnsPublishDelayMs ?? 0 });
-    this.ingress = new IngressProxy(this.store, this.network.hostIp);
     this.volumes = new VolumeController(this.store, join(this.dir, 'volumes'));
     this.kubeconfig = join(this.dir, 'kubeconfig');
     const images = opts.images ?? ((image: string) => (image.split(':')[0] === 'raft3d' ? { cwd: opts.repoRoot, command: ['node', 'dist/main.js'] } : null));
@@ -96,6 +95,8 @@ export class Box {
   async start(): Promise<void> {
     if (!(await BoxNetwork.available())) throw new Error('network namespaces are not available (root and iproute2 are needed)');
     await this.network.start();
+    this.api = new FakeApiServer(this.store, { host: this.network.hostIp, watchTimeoutMs: this.opts.watchTimeoutMs ?? 60_000 });
+    this.ingress = new IngressProxy(this.store, this.network.hostIp);
     await this.api.start();
     this.started = true;
     writeFileSync(
