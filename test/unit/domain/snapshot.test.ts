@@ -111,7 +111,7 @@ describe('snapshots', () => {
     expect(() => new PrintFarmStateMachine().restore(bytes)).toThrow(SnapshotDecodeError);
   });
 
-  test('100,000 jobs snapshot and restore in well under a second', () => {
+  test('100,000 jobs survive snapshot and restore byte for byte (speed is measured by the benchmark, not here)', () => {
     const sm = new PrintFarmStateMachine();
     let index = 0;
     sm.apply(++index, printer('p'));
@@ -119,15 +119,11 @@ describe('snapshots', () => {
     for (let j = 0; j < 100_000; j++) {
       sm.apply(++index, job(`job-${(j * 7919) % 100_000}-${j}`, 'p', `f${j % 100}`, 5, { at: at(j) }));
     }
-    const t0 = performance.now();
     const bytes = sm.snapshot();
-    const t1 = performance.now();
     const copy = new PrintFarmStateMachine();
     copy.restore(bytes);
-    const t2 = performance.now();
     expect(copy.counts().jobsByStatus.Queued).toBe(100_000);
-    // Generous bounds: the machine is shared; typical figures are 100–250 ms each.
-    expect(t1 - t0).toBeLessThan(1500);
-    expect(t2 - t1).toBeLessThan(1500);
+    expect(copy.stateHash()).toBe(sm.stateHash());
+    expect(Buffer.from(copy.snapshot()).equals(Buffer.from(bytes))).toBe(true);
   });
 });
