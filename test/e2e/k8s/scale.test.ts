@@ -48,7 +48,9 @@ async function scaleTo(n: number, timeoutMs: number): Promise<LoadResult> {
 }
 
 beforeAll(async () => {
-  r3d = await Raft3DBox.install(repoRoot, { replicas: 3 });
+  // A new pod's DNS name appears 2 s after its address, as after a cached negative answer:
+  // joining members must wait for their peers' names, and peers for theirs.
+  r3d = await Raft3DBox.install(repoRoot, { replicas: 3, box: { dnsPublishDelayMs: 2000 } });
 }, 240_000);
 
 afterAll(async () => {
