@@ -5,7 +5,9 @@ import type { Socket } from 'node:net';
 export function resetSocket(socket: Socket): void {
   if (socket.destroyed) return;
   // resetAndDestroy on a connecting socket waits for the connection to finish first.
-  if (socket.connecting) {
+  // Between end() and the completed shutdown, libuv refuses the RST (EINVAL) and
+  // Node then never emits 'close', so whoever waits for it would hang.
+  if (socket.connecting || (socket.writableEnded && !socket.writableFinished)) {
     socket.destroy();
     return;
   }
