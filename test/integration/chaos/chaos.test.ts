@@ -86,9 +86,9 @@ describe('chaos: 3 real processes behind fault proxies', () => {
           slots: 6,
           opsPerFilament: 120,
           maxJobsPerFilament: 24,
-          // Shorter than the server's 2 s deadline: some attempts give up while their command can
-          // still commit, so retries with the same key race the original (C3).
-          clientTimeoutMs: 1500,
+          // Around the server's 2 s deadline: some attempts give up while their command can still
+          // commit, so retries with the same key race the original (C3); others get the 503.
+          clientTimeoutMs: [1200, 2800],
           maxWriteAttempts: 6,
           maxReadAttempts: 2,
           thinkMs: [5, 40],
@@ -155,10 +155,17 @@ describe('chaos: 3 real processes behind fault proxies', () => {
         expect(problems).toEqual([]);
         passed = true;
       } finally {
-        await workload?.stop();
-        nemesis?.stop();
-        await cluster?.stop();
-        if (!passed) {
+        let teardownError: unknown;
+        try {
+          await workload?.stop();
+          nemesis?.stop();
+          await cluster?.stop();
+        } catch (error) {
+          teardownError = error;
+          problems.push(`teardown: ${String(error)}`);
+        }
+        const keep = !passed || teardownError !== undefined;
+        if (keep) {
           const dir = writeChaosArtifacts(newArtifactDir(), {
             seed: SEED,
             summary: [...summary, ...problems],
@@ -171,7 +178,9 @@ describe('chaos: 3 real processes behind fault proxies', () => {
           });
           process.stderr.write(`chaos run failed (seed ${SEED}): artifacts in ${dir}\n`);
         }
-        cluster?.processes.cleanup(!passed);
+        cluster?.processes.cleanup(keep);
+        // Only when the run itself passed: otherwise its own failure is the one to report.
+        if (passed && teardownError !== undefined) throw teardownError;
       }
     },
     DURATION_MS + 240_000,

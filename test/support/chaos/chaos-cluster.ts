@@ -104,10 +104,11 @@ export class ChaosCluster {
     return leaders.reduce((a, b) => (b.term > a.term ? b : a)).id;
   }
 
+  /** Ends every process by its PID, then the mesh; each part bounded, so a stuck one names itself. */
   async stop(): Promise<void> {
     this.resumeAll();
-    await this.processes.stop();
-    await this.mesh.close();
+    await bounded('stopping the node processes', 30_000, this.processes.stop());
+    await bounded('closing the proxy mesh', 15_000, this.mesh.close());
   }
 
   private async form(): Promise<void> {
@@ -120,5 +121,17 @@ export class ChaosCluster {
       const ok = views.every((v) => v.members.length === this.ids.length && v.members.every((m) => m.role === 'voter') && v.leader_id !== null);
       return ok ? true : undefined;
     });
+  }
+}
+
+async function bounded<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

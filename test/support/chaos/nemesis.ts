@@ -23,6 +23,7 @@ export type FaultKind =
   | 'kill'
   | 'kill-leader'
   | 'pause'
+  | 'no-quorum'
   | 'snapshot'
   | 'install-snapshot';
 
@@ -36,6 +37,7 @@ const WEIGHTED: readonly (readonly [FaultKind, number])[] = [
   ['kill', 2],
   ['kill-leader', 2],
   ['pause', 1],
+  ['no-quorum', 1],
   ['snapshot', 1],
   ['install-snapshot', 1],
 ];
@@ -155,6 +157,15 @@ export class Nemesis {
         const victim = kind === 'kill-leader' && leader !== undefined ? leader : this.any(ids);
         await this.cluster.kill(victim);
         this.log(kind, `kill -9 ${victim}`);
+        await sleep(hold);
+        return;
+      }
+      case 'no-quorum': {
+        // One node down and another cut off: nothing can commit until the heal.
+        const [dead, cut] = this.shuffled(ids);
+        await this.cluster.kill(dead!);
+        mesh.isolate(cut!);
+        this.log(kind, `kill -9 ${dead}, isolate ${cut}`);
         await sleep(hold);
         return;
       }

@@ -34,7 +34,8 @@ export interface WorkloadOptions {
   /** Operations on one filament before its slot moves on to a new one. */
   readonly opsPerFilament: number;
   readonly maxJobsPerFilament: number;
-  readonly clientTimeoutMs: number;
+  /** Client timeout of an attempt, drawn from [min, max) ms. */
+  readonly clientTimeoutMs: readonly [number, number];
   readonly maxWriteAttempts: number;
   readonly maxReadAttempts: number;
   /** Pause between two operations of a client: [min, max) ms. */
@@ -159,7 +160,7 @@ export class Workload {
         path: request.path,
         body: request.body,
         headers: { 'Idempotency-Key': key },
-        timeoutMs: this.opts.clientTimeoutMs,
+        timeoutMs: this.timeout(),
       });
       this.requests.push({ client, input, access: 'write', idempotencyKey: key, node: node.id, ...timed });
       const cls = classifyAttempt(timed.result);
@@ -176,7 +177,7 @@ export class Workload {
     const request = requestFor(input, '', Math.floor(this.random() * 2));
     let node = this.pickNode();
     for (let attempt = 0; attempt < this.opts.maxReadAttempts; attempt++) {
-      const timed = await sendAttempt({ method: request.method, host: node.host, path: request.path, timeoutMs: this.opts.clientTimeoutMs });
+      const timed = await sendAttempt({ method: request.method, host: node.host, path: request.path, timeoutMs: this.timeout() });
       // A read retry is a new operation: only answered reads enter the history.
       this.requests.push({ client, input, access: 'read', node: node.id, ...timed });
       const cls = classifyAttempt(timed.result);
@@ -184,6 +185,11 @@ export class Workload {
       node = this.pickNode(node.id);
       await sleep(50 + Math.floor(this.random() * 200));
     }
+  }
+
+  private timeout(): number {
+    const [min, max] = this.opts.clientTimeoutMs;
+    return min + Math.floor(this.random() * (max - min));
   }
 
   /** A job that was refused is left out of later picks, so that most status changes and reads hit real jobs. */
