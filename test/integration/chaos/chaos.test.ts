@@ -129,6 +129,7 @@ describe('chaos: 3 real processes behind fault proxies', () => {
           problems.push(`C3: retries of ${conflict.idempotencyKey} answered ${JSON.stringify(conflict.first)} and ${JSON.stringify(conflict.other)}`);
         }
         problems.push(...unexpectedAnswers(workload.requests));
+        for (const e of c.unexpectedExits) problems.push(`${e.id} exited by itself at ${e.at.toFixed(0)} ms (code ${e.code}, signal ${e.signal})`);
         if (c.mesh.unattributedConnections !== 0) problems.push(`${c.mesh.unattributedConnections} peer connections reached the mesh from an unexpected IP`);
 
         check = checkOperations(printFarmModel, history.operations, { timeoutMs: 60_000 });

@@ -15,6 +15,10 @@ export class ChaosCluster {
   readonly ids: readonly string[];
   private readonly listenOf = new Map<string, string>();
   private readonly paused = new Set<string>();
+  /** Nodes being ended on purpose: their exit is expected. */
+  private readonly killing = new Set<string>();
+  /** Processes that ended although nobody killed them (a crash or a fail-stop): the healer restarts them, the test must not forget them. */
+  readonly unexpectedExits: { id: string; at: number; code: number | null; signal: NodeJS.Signals | null }[] = [];
 
   private constructor(
     readonly processes: ProcessCluster,
@@ -57,11 +61,17 @@ export class ChaosCluster {
     const index = this.ids.indexOf(id);
     if (index < 0) throw new Error(`unknown node ${id}`);
     const ip = nodeLoopbackIp(index + 1);
-    this.processes.start(id, [`-raft=${this.mesh.advertised(id)}`, `-raft-listen=${this.listenOf.get(id)!}`, `-raft-bind-outbound=${ip}`, ...extra]);
+    const proc = this.processes.start(id, [`-raft=${this.mesh.advertised(id)}`, `-raft-listen=${this.listenOf.get(id)!}`, `-raft-bind-outbound=${ip}`, ...extra]).proc;
+    proc?.once('exit', (code, signal) => {
+      if (this.killing.has(id)) return;
+      this.unexpectedExits.push({ id, at: performance.now(), code, signal });
+    });
+    this.killing.delete(id);
   }
 
   async kill(id: string): Promise<void> {
     this.paused.delete(id);
+    this.killing.add(id);
     await this.processes.kill(id, 'SIGKILL');
   }
 
@@ -107,6 +117,7 @@ export class ChaosCluster {
   /** Ends every process by its PID, then the mesh; each part bounded, so a stuck one names itself. */
   async stop(): Promise<void> {
     this.resumeAll();
+    for (const id of this.ids) this.killing.add(id);
     await bounded('stopping the node processes', 30_000, this.processes.stop());
     await bounded('closing the proxy mesh', 15_000, this.mesh.close());
   }

@@ -121,8 +121,8 @@ export class Workload {
     const f = slot.filamentId;
     const r = this.random();
     const canCreate = slot.jobs.length < this.opts.maxJobsPerFilament;
+    if (slot.jobs.length === 0 && !canCreate) return { kind: 'getFilament', filamentId: f };
     if (slot.jobs.length === 0 || (canCreate && r < 0.25)) {
-      if (!canCreate) return { kind: 'getFilament', filamentId: f };
       const jobId = `${f}.j${String(slot.nextJob++).padStart(3, '0')}`;
       slot.jobs.push(jobId);
       return { kind: 'createJob', filamentId: f, jobId, weight: 40 + 10 * Math.floor(this.random() * 21) };
