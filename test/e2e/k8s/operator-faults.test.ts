@@ -92,6 +92,34 @@ describe('cluster in a box: operator faults', () => {
     }, 480_000);
   }
 
+  test('operator killed after-template-update: the rollout happens once, every pod replaced exactly once', async () => {
+    const set = await r3d.kubectl('set', 'env', `deployment/${OPERATOR}`, 'RAFT3D_OPERATOR_FAILPOINT=after-template-update');
+    expect(set.stderr).toBe('');
+    await waitFor('the operator to run with the failpoint', 90_000, () => {
+      const p = operatorPod();
+      return p !== null && p.env['RAFT3D_OPERATOR_FAILPOINT'] === 'after-template-update' && r3d.isReady(r3d.pod(p.name)) ? p : null;
+    });
+    const restartsBefore = operatorPod()!.restarts;
+    const seen = new Map(['demo-0', 'demo-1', 'demo-2'].map((p) => [p, new Set([str(at(r3d.pod(p), 'metadata', 'uid')) ?? ''])]));
+    const load = await underLoad(r3d, 'fp-template', async () => {
+      const up = await r3d.box.helm(['upgrade', RELEASE, `${repoRoot}/charts/raft3d`, '-n', NAMESPACE, '--reuse-values', '--set', 'cluster.resources.requests.cpu=120m']);
+      expect(up.stderr).toBe('');
+      await waitFor('every pod to run the new template', 300_000, () => {
+        for (const [p, uids] of seen) {
+          const uid = str(at(r3d.pod(p), 'metadata', 'uid'));
+          if (uid !== undefined) uids.add(uid);
+        }
+        const sts = r3d.box.get('apps/v1', 'StatefulSet', NAMESPACE, RELEASE);
+        return at(sts, 'spec', 'template', 'spec', 'containers', 0, 'resources', 'requests', 'cpu') === '120m' && at(sts, 'status', 'updatedReplicas') === 3 && at(sts, 'status', 'currentRevision') === at(sts, 'status', 'updateRevision');
+      }, 250);
+      await r3d.waitConverged(3, 180_000);
+    });
+    expectHealthy(load);
+    // The first incarnation and exactly one replacement each: no second rollout after the restart.
+    expect([...seen.values()].map((u) => u.size)).toEqual([2, 2, 2]);
+    expect(operatorPod()!.restarts).toBeGreaterThan(restartsBefore);
+  }, 480_000);
+
   test('the API server drops watches, answers 410 Gone and 500s: the operator recovers and converges', async () => {
     const unset = await r3d.kubectl('set', 'env', `deployment/${OPERATOR}`, 'RAFT3D_OPERATOR_FAILPOINT-');
     expect(unset.stderr).toBe('');
