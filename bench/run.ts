@@ -11,7 +11,7 @@ import { EtcdCluster, findEtcd } from './etcd-cluster.js';
 import { USAGE, parseOptions, type BenchOptions } from './options.js';
 import { Raft3dCluster } from './raft3d-cluster.js';
 import { runSuites, type SuiteResult, type SystemUnderTest } from './suite.js';
-import { figuresOf, medianFigures, renderTable, type Figures } from './table.js';
+import { figuresOf, medianFigures, ratiosOf, renderTable, type Figures } from './table.js';
 import { EtcdWorkload, KeyPool, Raft3dWorkload } from './workloads.js';
 
 // dist/bench/run.js → the repository root
@@ -77,8 +77,11 @@ async function main(): Promise<void> {
   if (o.runs > 1) {
     const ours = medianFigures(runs.map((r) => figuresOf(r.ours)));
     const theirs = etcd ? medianFigures(runs.map((r) => (r.theirs ? figuresOf(r.theirs) : {}))) : null;
-    say(`\n## medians of ${o.runs} runs`);
-    say(table(ours, theirs, etcd ? `etcd ${etcd.version}` : null, o));
+    // Each run's ratio compares two systems measured minutes apart at most; the
+    // median of those ratios is steadier than a ratio of medians on a shared machine.
+    const ratios = etcd ? medianFigures(runs.map((r) => (r.theirs ? ratiosOf(figuresOf(r.ours), figuresOf(r.theirs)) : {}))) : undefined;
+    say(`\n## medians of ${o.runs} runs (ratio: median of the per-run ratios)`);
+    say(table(ours, theirs, etcd ? `etcd ${etcd.version}` : null, o, ratios));
   }
   const out = o.json ?? join(root, 'bench', 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '')}.json`);
   mkdirSync(dirname(out), { recursive: true });
@@ -92,8 +95,14 @@ function nodeArgs(o: BenchOptions): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${resolve(o.cpuProf)}`];
 }
 
-function table(ours: Figures, theirs: Figures | null, theirLabel: string | null, o: BenchOptions): string {
-  return renderTable(ours, theirs, { ours: 'Raft3D', theirs: theirLabel, failoverReps: o.failoverReps, catchUpWrites: o.catchUpWrites });
+function table(ours: Figures, theirs: Figures | null, theirLabel: string | null, o: BenchOptions, ratios?: Figures): string {
+  return renderTable(ours, theirs, {
+    ours: 'Raft3D',
+    theirs: theirLabel,
+    failoverReps: o.failoverReps,
+    catchUpWrites: o.catchUpWrites,
+    ...(ratios !== undefined ? { ratios } : {}),
+  });
 }
 
 async function abort(signal: string): Promise<void> {

@@ -33,6 +33,16 @@ export function figuresOf(s: SuiteResult): Figures {
   return f;
 }
 
+/** Our figure over etcd's, key by key, for one run (both measured in that run). */
+export function ratiosOf(ours: Figures, theirs: Figures): Figures {
+  const out: Figures = {};
+  for (const [k, v] of Object.entries(ours)) {
+    const t = theirs[k];
+    out[k] = v !== null && t !== null && t !== undefined && t !== 0 ? v / t : null;
+  }
+  return out;
+}
+
 export function medianFigures(runs: readonly Figures[]): Figures {
   const keys = new Set(runs.flatMap((r) => Object.keys(r)));
   const out: Figures = {};
@@ -50,6 +60,8 @@ interface Row {
 }
 
 export interface TableContext {
+  /** Ratios to print instead of ours/theirs (the median of per-run ratios, for the medians table). */
+  readonly ratios?: Figures;
   readonly ours: string;
   readonly theirs: string | null;
   readonly failoverReps: number;
@@ -58,24 +70,31 @@ export interface TableContext {
 
 export function renderTable(ours: Figures, theirs: Figures | null, ctx: TableContext): string {
   const rows: Row[] = [];
-  for (const { key, name } of LOAD_ROWS) rows.push(loadRow(key, name, ours, theirs));
+  const r = (key: string, o: number | null, t: number | null): number | null =>
+    ctx.ratios !== undefined ? (ctx.ratios[key] ?? null) : o !== null && t ? o / t : null;
+  const time = (key: string): [number | null, number | null, number | null] => {
+    const o = ours[key] ?? null;
+    const t = theirs?.[key] ?? null;
+    return [o, t, r(key, o, t)];
+  };
+  for (const { key, name } of LOAD_ROWS) rows.push(loadRow(key, name, ours, theirs, ctx.ratios));
   const reps = `median of ${ctx.failoverReps}`;
-  rows.push(timeRow(`kill -9 leader: writes unavailable (${reps})`, ours['kill.ms'] ?? null, theirs?.['kill.ms'] ?? null, 'ratio', 0.25));
-  rows.push(timeRow(`SIGTERM leader: writes unavailable (${reps})`, ours['term.ms'] ?? null, theirs?.['term.ms'] ?? null, 'absolute', 200));
-  rows.push(timeRow(`restarted member catches up after ${ctx.catchUpWrites} writes`, ours['catchUp.ms'] ?? null, theirs?.['catchUp.ms'] ?? null, 'absolute', 5000));
-  rows.push(memoryRow('that member: resident memory (RSS)', ours['rss.bytes'] ?? null, theirs?.['rss.bytes'] ?? null, true));
-  rows.push(memoryRow('largest RSS of the 3 members then', ours['maxRss.bytes'] ?? null, theirs?.['maxRss.bytes'] ?? null, false));
-  rows.push(timeRow('that member: process start to ready', ours['ready.ms'] ?? null, theirs?.['ready.ms'] ?? null, 'absolute', 3000));
+  rows.push(timeRow(`kill -9 leader: writes unavailable (${reps})`, time('kill.ms'), 'ratio', 0.25));
+  rows.push(timeRow(`SIGTERM leader: writes unavailable (${reps})`, time('term.ms'), 'absolute', 200));
+  rows.push(timeRow(`restarted member catches up after ${ctx.catchUpWrites} writes`, time('catchUp.ms'), 'absolute', 5000));
+  rows.push(memoryRow('that member: resident memory (RSS)', time('rss.bytes'), true));
+  rows.push(memoryRow('largest RSS of the 3 members then', time('maxRss.bytes'), false));
+  rows.push(timeRow('that member: process start to ready', time('ready.ms'), 'absolute', 3000));
   const header: Row = { name: 'measurement', ours: ctx.ours, theirs: ctx.theirs ?? 'etcd (not run)', ratio: 'ratio', target: 'target', verdict: 'met?' };
   return markdown([header, ...rows]);
 }
 
-function loadRow(key: LoadRow, name: string, ours: Figures, theirs: Figures | null): Row {
+function loadRow(key: LoadRow, name: string, ours: Figures, theirs: Figures | null, ratios: Figures | undefined): Row {
   const o = { rps: ours[`${key}.rps`] ?? null, p50: ours[`${key}.p50`] ?? null, p99: ours[`${key}.p99`] ?? null, failed: ours[`${key}.failed`] ?? null };
   const t = theirs === null ? null : { rps: theirs[`${key}.rps`] ?? null, p50: theirs[`${key}.p50`] ?? null, p99: theirs[`${key}.p99`] ?? null, failed: theirs[`${key}.failed`] ?? null };
   const cell = (x: typeof o | null): string =>
     x === null || x.rps === null ? '–' : `${x.rps}/s, p50 ${ms(x.p50)}, p99 ${ms(x.p99)}${x.failed ? `, ${x.failed} failed` : ''}`;
-  const ratio = t !== null && o.rps !== null && t.rps ? o.rps / t.rps : null;
+  const ratio = ratios !== undefined ? (ratios[`${key}.rps`] ?? null) : t !== null && o.rps !== null && t.rps ? o.rps / t.rps : null;
   let target = '';
   let verdict = '';
   const need = key === 'create1' ? 1 : key === 'create64' || key === 'read64' ? 2 : null;
@@ -83,15 +102,15 @@ function loadRow(key: LoadRow, name: string, ours: Figures, theirs: Figures | nu
     target = `≥ ${need}× etcd${key === 'create64' ? ', p99 ≤ etcd' : ''}`;
     if (ratio === null) verdict = 'n/a';
     else {
-      const p99ok = key !== 'create64' || (o.p99 !== null && t?.p99 != null && o.p99 <= t.p99);
+      const p99Ratio = ratios !== undefined ? (ratios[`${key}.p99`] ?? null) : o.p99 !== null && t?.p99 ? o.p99 / t.p99 : null;
+      const p99ok = key !== 'create64' || (p99Ratio !== null && p99Ratio <= 1);
       verdict = ratio >= need && p99ok && !o.failed ? 'yes' : 'NO';
     }
   }
   return { name, ours: cell(o), theirs: cell(t), ratio: ratio === null ? '–' : `${round(ratio, 2)}×`, target, verdict };
 }
 
-function timeRow(name: string, ours: number | null, theirs: number | null, kind: 'ratio' | 'absolute', limit: number): Row {
-  const ratio = ours !== null && theirs ? ours / theirs : null;
+function timeRow(name: string, [ours, theirs, ratio]: [number | null, number | null, number | null], kind: 'ratio' | 'absolute', limit: number): Row {
   let verdict: string;
   let target: string;
   if (kind === 'ratio') {
@@ -105,9 +124,8 @@ function timeRow(name: string, ours: number | null, theirs: number | null, kind:
 }
 
 /** MB are 10^6 bytes (the stricter reading of "300 MB"). */
-function memoryRow(name: string, ours: number | null, theirs: number | null, judged: boolean): Row {
+function memoryRow(name: string, [ours, theirs, ratio]: [number | null, number | null, number | null], judged: boolean): Row {
   const mb = (b: number | null): string => (b === null ? '–' : `${Math.round(b / 1e6)} MB`);
-  const ratio = ours !== null && theirs ? ours / theirs : null;
   return {
     name,
     ours: mb(ours),
