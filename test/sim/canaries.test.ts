@@ -32,13 +32,28 @@ const FIGURE_8: Partial<SimParams> = {
   fsyncTicks: 2,
 };
 
+/**
+ * B7 shows when a node that forgot its vote restarts (or is asked again) within the same term:
+ * many elections (no pre-vote or check-quorum, partitions, lossy links) and many crashes.
+ */
+const ELECTIONS: Partial<SimParams> = {
+  voters: 5,
+  spares: 0,
+  membershipChanges: false,
+  crashes: true,
+  partitions: true,
+  network: { drop: 0.05, duplicate: 0.01, tail: 0.1 },
+  preVote: false,
+  checkQuorum: false,
+};
+
 const CANARIES: readonly Canary[] = [
-  { bug: 'vote-before-durable', catalogue: 'B6', caughtBy: ['S3', 'S2', 'S1'], seeds: [1, 2], ticks: 600 },
-  { bug: 'ack-before-fsync', catalogue: 'B31', caughtBy: ['S6', 'S3', 'S5'], seeds: [2, 3], ticks: 600 },
-  { bug: 'truncate-on-stale-append', catalogue: 'B2', caughtBy: ['S6', 'S5', 'S7'], seeds: [4, 7, 11], ticks: 800 },
-  { bug: 'forget-vote-on-leader', catalogue: 'B7', caughtBy: ['S3', 'S2', 'S1'], seeds: [11, 1, 2, 3], ticks: 1000 },
-  { bug: 'read-without-read-index', catalogue: 'B19/B20', caughtBy: ['C1'], seeds: [4, 6, 1, 2], ticks: 800 },
-  { bug: 'commit-previous-term-by-counting', catalogue: 'B1', caughtBy: ['S5', 'S7'], seeds: [3, 6, 2], ticks: 800, overrides: FIGURE_8 },
+  { bug: 'vote-before-durable', catalogue: 'B6', caughtBy: ['S3', 'S2', 'S1'], seeds: [1, 2, 3], ticks: 600 },
+  { bug: 'ack-before-fsync', catalogue: 'B31', caughtBy: ['S6', 'S3', 'S5'], seeds: [2, 3, 4], ticks: 600 },
+  { bug: 'truncate-on-stale-append', catalogue: 'B2', caughtBy: ['S6', 'S5', 'S7'], seeds: [4, 7, 11, 3, 5, 6], ticks: 800 },
+  { bug: 'forget-vote-on-leader', catalogue: 'B7', caughtBy: ['S3', 'S2', 'S1'], seeds: [4, 7, 9, 13, 14, 1, 2], ticks: 1000, overrides: ELECTIONS },
+  { bug: 'read-without-read-index', catalogue: 'B19/B20', caughtBy: ['C1'], seeds: [4, 6, 1, 2, 3, 5], ticks: 800 },
+  { bug: 'commit-previous-term-by-counting', catalogue: 'B1', caughtBy: ['S5', 'S7'], seeds: [3, 6, 2, 4, 5, 8], ticks: 800, overrides: FIGURE_8 },
 ];
 
 async function run(c: Canary, seed: number, on: boolean): Promise<SimResult> {

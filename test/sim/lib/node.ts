@@ -10,8 +10,9 @@
 // simulated disk, completing through the event queue (a commit-only hard state
 // rides along with the next write); only then the other messages leave; advance.
 // While a write is in flight, new input piles up in the core for the next
-// Ready (group commit), and a leader's replication may leave early
-// (takeLeaderMessages), as in raft-node.
+// Ready (group commit); meanwhile a leader's replication and a follower's
+// forwards may leave and newly committed entries are applied (the early flush:
+// takeLeaderMessages, takeForwards, takeCommitted), as in raft-node.
 import { RaftCore } from '../../../src/consensus/core/raft-core.js';
 import {
   EntryType,
@@ -114,6 +115,14 @@ interface PendingProposal {
   readonly deadline: number;
 }
 
+/** raft-node.isLeaderFrame: what a leader sends is accepted from any incarnation. */
+function isLeaderFrame(frame: PeerFrame): boolean {
+  if (frame.kind === 'snap-chunk') return true;
+  if (frame.kind !== 'raft') return false;
+  const t = frame.message.type;
+  return t === MessageType.App || t === MessageType.Heartbeat || t === MessageType.Snap || t === MessageType.TimeoutNow;
+}
+
 export class SimNode {
   readonly core: RaftCore;
   readonly sm = new PrintFarmStateMachine();
@@ -124,6 +133,9 @@ export class SimNode {
   private readonly pending = new Map<string, PendingProposal>();
   private retryScanTerm = 0;
   private readsWaiting = 0;
+  /** raft-node.staggeredCampaign: generation of the pending campaign after the leader's connection reset (0: none). */
+  private staggeredCampaign = 0;
+  private campaignGeneration = 0;
   /** Term and vote of the last hard state written (null: none written since start). */
   private savedTermVote: { term: number; vote: NodeId } | null = null;
   /** The newest hard state that only moved the commit index and is not written yet. */
@@ -319,7 +331,7 @@ export class SimNode {
   receive(from: { id: NodeId; incarnation: string }, frame: PeerFrame): void {
     if (this.stopped) return;
     const expected = this.incarnations.get(from.id);
-    if (expected !== undefined && expected !== from.incarnation) return;
+    if (expected !== undefined && expected !== '' && expected !== from.incarnation && !isLeaderFrame(frame)) return;
     if (this.tuning.learnSenderAddress) this.learnAddress(from.id);
     switch (frame.kind) {
       case 'raft':
@@ -349,7 +361,11 @@ export class SimNode {
     const rank = Math.max(0, voters.indexOf(this.id));
     this.core.reportLeaderUnreachable(false);
     this.kick();
+    const generation = ++this.campaignGeneration;
+    this.staggeredCampaign = generation;
     this.host.schedule(rank * LEADER_LOST_STAGGER, () => {
+      if (this.staggeredCampaign !== generation) return;
+      this.staggeredCampaign = 0;
       if (this.stopped) return;
       this.core.campaignIfLeaderLost();
       this.kick();
@@ -420,7 +436,10 @@ export class SimNode {
     this.earlyFlushScheduled = true;
     this.host.soon(() => {
       this.earlyFlushScheduled = false;
-      if (this.driving && !this.stopped && !this.failed) this.sendMessages(this.core.takeLeaderMessages());
+      if (!this.driving || this.stopped || this.failed) return;
+      this.sendMessages(this.core.takeLeaderMessages());
+      this.sendMessages(this.core.takeForwards());
+      this.applyEntries(this.core.takeCommitted());
     });
   }
 
@@ -542,9 +561,17 @@ export class SimNode {
     }
   }
 
+  /** raft-node.standDownIfVoteGranted: a granted (pre-)vote cancels the staggered campaign. */
+  private standDownIfVoteGranted(m: Message): void {
+    if (this.staggeredCampaign === 0 || m.reject) return;
+    if (m.type !== MessageType.PreVoteResp && m.type !== MessageType.VoteResp) return;
+    this.staggeredCampaign = 0;
+  }
+
   private sendMessages(messages: readonly Message[]): void {
     for (const m of messages) {
       if (this.stopped) return;
+      this.standDownIfVoteGranted(m);
       this.host.observer.messageSent(this, m);
       if (m.type === MessageType.Snap && m.snapshot) {
         this.host.touch();
@@ -563,8 +590,11 @@ export class SimNode {
     return sent;
   }
 
+  /** raft-node.refreshAddresses: members of the latest configuration plus those of the applied one. */
   private refreshAddresses(): void {
-    const members = this.core.status().membership.members;
+    const active = this.core.status().membership.members;
+    const activeIds = new Set(active.map((m) => m.id));
+    const members = [...this.appliedMembership.members.filter((m) => !activeIds.has(m.id)), ...active];
     const current = new Set<NodeId>();
     this.incarnations.clear();
     for (const m of members) {
@@ -577,11 +607,13 @@ export class SimNode {
 
   private applyEntries(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
+    let membershipApplied = false;
     for (const e of entries) {
       if (e.index <= this.applied) continue;
       let result: CommandResult | undefined;
       if (e.type === EntryType.Config) {
         this.appliedMembership = decodeMembership(e.data);
+        membershipApplied = true;
       } else if (e.data.length > 0) {
         const { requestId, payload } = unwrapCommand(e.data);
         result = this.sm.apply(e.index, payload);
@@ -592,6 +624,7 @@ export class SimNode {
       this.appliedTerm = e.term;
       this.host.observer.applied(this, e, result);
     }
+    if (membershipApplied) this.refreshAddresses();
     this.afterApply();
   }
 

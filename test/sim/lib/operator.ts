@@ -1,7 +1,8 @@
 // The cluster operator of the simulation: grows the cluster through learners
 // (the leader promotes them once caught up), shrinks it again (sometimes by
 // removing the leader, B17), and hands leadership over, all while faults go
-// on. A removed member's process is stopped and its data wiped once the
+// on. Learners are promoted by the leader once caught up (production never
+// promotes explicitly). A removed member's process is stopped and its data wiped once the
 // removal is committed; it may later join again under a new incarnation (B33).
 // Amnesia: a member's data directory is lost and the node comes back empty
 // under a new incarnation; its peers must refuse it until the operator has
@@ -67,17 +68,11 @@ export class Operator {
   private change(membership: Membership): void {
     const memberIds = new Set(membership.members.map((m) => m.id));
     const voters = membership.members.filter((m) => m.role === 'voter');
-    const learners = membership.members.filter((m) => m.role === 'learner');
     const leaderId = this.sim.currentLeader()?.id;
     const r = this.rng.float();
-    if (learners.length > 0 && r < 0.15) {
-      const id = this.rng.pick(learners).id;
-      const out = this.sim.currentLeader()?.changeMembership({ type: 'promote', id });
-      this.log(`promote ${id}: ${out?.ok === true ? 'accepted' : out?.ok === false ? out.reason : 'no leader'}`);
-      return;
-    }
     const others = voters.filter((m) => m.id !== leaderId && this.sim.hosts.get(m.id)?.proc !== null);
-    if (others.length > 0 && r < 0.3) {
+    // Losing the data of one of two voters loses the quorum for good: no Raft recovers from that.
+    if (voters.length >= 3 && others.length > 0 && r < 0.3) {
       const host = this.sim.hosts.get(this.rng.pick(others).id)!;
       host.crash('amnesia');
       host.wipe();

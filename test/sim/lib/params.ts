@@ -51,6 +51,9 @@ export interface SimParams {
   readonly thinkTicks: number;
 }
 
+/** Runtime findings of this simulator and the fix the simulated runtime carries for each (node.ts, host.ts). */
+export type RuntimeFix = 'learn-sender-address' | 'record-reconciled-snapshot';
+
 export interface SimOptions {
   readonly seed: number;
   /** Length of the run in ticks; the last `quiesceTicks` are fault-free. */
@@ -67,11 +70,12 @@ export interface SimOptions {
   /** Where failed runs write their artifacts; null: nowhere. Default `.test-artifacts/sim`. */
   readonly artifactsDir?: string | null;
   /**
-   * Mirror raft-node.ts and boot.ts exactly, including the addressing and restart
-   * problems this simulator found (see RuntimeFixes in node.ts and host.ts); by
-   * default the simulated runtime carries the proposed fixes.
+   * Mirror raft-node.ts and boot.ts exactly, including the problems this simulator found
+   * (see RuntimeFix); by default the simulated runtime carries the proposed fixes.
    */
   readonly faithfulRuntime?: boolean;
+  /** Leaves out only these proposed fixes (to reproduce one finding at a time). */
+  readonly withoutFixes?: readonly RuntimeFix[];
   /** Check only the consequences of broken rules, not the rules themselves (see InvariantLimits.ruleChecks). */
   readonly consequencesOnly?: boolean;
   /** Skip the linearizability check (used by the determinism test to stay fast). */

@@ -18,7 +18,7 @@ import { SimNetwork } from './network.js';
 import type { NodeTuning, SimNode } from './node.js';
 import { Nemesis } from './nemesis.js';
 import { Operator } from './operator.js';
-import { drawParams, TICK, type SimOptions, type SimParams } from './params.js';
+import { drawParams, TICK, type RuntimeFix, type SimOptions, type SimParams } from './params.js';
 import { SimRng } from './rng.js';
 import { NO_LEADER, answerOf, buildCommand, isoAt, printerCommand, readLocal } from './server.js';
 import { Trace } from './trace.js';
@@ -83,10 +83,10 @@ export class Simulation implements World {
       domainEvery: 64,
       ruleChecks: options.consequencesOnly !== true,
     });
-    const fixes = options.faithfulRuntime !== true;
+    const fix = (f: RuntimeFix): boolean => options.faithfulRuntime !== true && !(options.withoutFixes ?? []).includes(f);
     this.tuning = {
-      learnSenderAddress: fixes,
-      recordReconciledSnapshot: fixes,
+      learnSenderAddress: fix('learn-sender-address'),
+      recordReconciledSnapshot: fix('record-reconciled-snapshot'),
       tick: TICK,
       electionTicks: p.electionTicks,
       snapshotThreshold: p.snapshotThreshold,
